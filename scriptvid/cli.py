@@ -1,0 +1,233 @@
+"""The command line: `scriptvid daemon | render FILE | parse FILE | status | resume NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__, log, settings, status
+from .errors import ConfigError, InputError
+from .project import Project, Root
+
+
+def _root(args: argparse.Namespace) -> Root:
+    path = args.root or os.environ.get("SCRIPTVID_ROOT") or "."
+    return Root(Path(path).resolve())
+
+
+def _service_settings(args: argparse.Namespace, root: Root) -> tuple[list[tuple[str, dict[str, Any]]], Any]:
+    layers = settings.service_layers(root.path, Path(args.config) if args.config else None)
+    return layers, settings.build(layers)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from .daemon.service import Service
+
+    root = _root(args)
+    layers, effective = _service_settings(args, root)
+    _check_backends(effective)
+    Service(root, layers, effective).run()
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """The daemon's stages in the foreground for one script, with a progress bar."""
+    from . import intake
+    from .pipeline import Pipeline
+    from .project import create_project
+    from .queue import make_huey
+
+    source = Path(args.file)
+    if not source.is_file():
+        print(f"scriptvid: {source}: no such file", file=sys.stderr)
+        return 2
+    root = _root(args)
+    root.ensure()
+    layers, effective = _service_settings(args, root)
+    _check_backends(effective)
+    # Copy, not move: the file is the user's, outside the inbox.
+    project = create_project(root, source.stem)
+    shutil.copy2(source, project.source_dir / source.name)
+    sidecar = intake.sidecar_for(source)
+    if sidecar is not None:
+        shutil.copy2(sidecar, project.source_dir / sidecar.name)
+    status.update(project, lambda st: st.update(project=project.name, title=source.stem, state="queued",
+                                                 source=str(project.source_dir / source.name), run=0,
+                                                 renders=0, created=status.now_iso(), scenes=[], errors=[]))
+    error = intake.write_project_settings(project, layers)
+    if error:
+        print(f"scriptvid: {error}", file=sys.stderr)
+        return 1
+    huey = make_huey(root)
+    pipeline = Pipeline(huey, root, retries=effective.daemon.retries)
+    consumer = huey.create_consumer(workers=effective.daemon.workers, worker_type="thread", periodic=False,
+                                    initial_delay=0.05, max_delay=0.5)
+    consumer.start()
+    pipeline.start(project, reason="scriptvid render")
+    try:
+        final = _follow(project, quiet=args.quiet)
+    except KeyboardInterrupt:
+        project.cancel_file.touch()
+        from .daemon.service import cancel
+
+        cancel(project)
+        final = status.read(project)
+    finally:
+        consumer.stop(graceful=True)
+    return _report(final)
+
+
+def _follow(project: Project, quiet: bool) -> dict[str, Any]:
+    """Draw a progress bar from status.json until the project ends."""
+    tty = sys.stderr.isatty() and not quiet
+    last = ""
+    while True:
+        st = status.read(project)
+        state = st.get("state", "queued")
+        if state in ("completed", "failed", "cancelled"):
+            if tty:
+                sys.stderr.write("\n")
+            return st
+        progress = float(st.get("progress", 0.0))
+        bar = "#" * int(progress * 30)
+        line = f"{project.name}: [{bar:<30}] {progress * 100:5.1f}%  {st.get('stage') or state}"
+        if tty:
+            sys.stderr.write("\r" + line.ljust(90))
+            sys.stderr.flush()
+        elif line != last and not quiet:
+            print(line, file=sys.stderr)
+        last = line
+        time.sleep(0.3)
+
+
+def _report(st: dict[str, Any]) -> int:
+    if st.get("state") == "completed":
+        print(st.get("outputs", {}).get("video", ""))
+        return 0
+    for error in st.get("errors", []):
+        where = "/".join(x for x in (error.get("scene"), error.get("stage")) if x)
+        print(f"scriptvid: {where}: {error['message']}", file=sys.stderr)
+    print(f"scriptvid: {st.get('project')}: {st.get('state')}", file=sys.stderr)
+    return 1 if st.get("state") == "failed" else 130
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .stages.parse.reader import read_script
+
+    path = Path(args.file)
+    script = read_script(path.read_bytes(), path.name, max_scenes=args.max_scenes)
+    data = {
+        "title": script.title,
+        "format": script.format,
+        "title_page": script.title_page,
+        "scenes": [scene.to_dict() for scene in script.scenes],
+    }
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    root = _root(args)
+    rows = [status.read(p) | {"project": p.name} for p in root.all_projects()]
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not rows:
+        print(f"no projects under {root.projects}")
+        return 0
+    header = ("PROJECT", "STATE", "STAGE", "PROGRESS", "SCENES", "RENDERS", "UPDATED", "OUTPUT")
+    table = [header] + [
+        (
+            r["project"], r.get("state", "?"), r.get("stage") or "-", f"{float(r.get('progress', 0)) * 100:.0f}%",
+            str(len(r.get("scenes", []))), str(r.get("renders", 0)), str(r.get("updated", ""))[:19],
+            r.get("outputs", {}).get("video", "") or (r["errors"][0]["message"][:60] if r.get("errors") else ""),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+    from .queue import make_huey
+
+    root = _root(args)
+    project = root.project(args.name)
+    if not project.status_file.is_file():
+        print(f"scriptvid: no project {args.name!r} under {root.projects}", file=sys.stderr)
+        return 2
+    project.cancel_file.unlink(missing_ok=True)
+    run = Pipeline(make_huey(root), root).start(project, reason="scriptvid resume")
+    print(f"{project.name}: queued (run {run}); a running daemon picks it up")
+    return 0
+
+
+def _check_backends(effective: settings.Settings) -> None:
+    """Every configured backend exists and can load, or the service refuses to start."""
+    from . import backends, pipeline
+
+    for stage in (pipeline.PARSE, *pipeline.SCENE_STAGES, *pipeline.FILM_STAGES):
+        registry = getattr(stage, "BACKENDS", None)
+        if registry is not None:
+            backends.get(stage.NAME, getattr(effective.backends, stage.NAME), registry)
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", help="data folder with inbox/, outbox/, projects/ (default: $SCRIPTVID_ROOT or .)")
+    common.add_argument("--config", help="config file (default: config/scriptvid.yaml, /etc/scriptvid/scriptvid.yaml)")
+    parser = argparse.ArgumentParser(prog="scriptvid", description="Turn scripts into finished videos.",
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"scriptvid {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("daemon", parents=[common], help="watch the inbox and render what arrives").set_defaults(
+        func=cmd_daemon)
+    p = sub.add_parser("render", parents=[common], help="render one script in the foreground")
+    p.add_argument("file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_render)
+    p = sub.add_parser("parse", parents=[common], help="print the scene breakdown of a script as JSON")
+    p.add_argument("file")
+    p.add_argument("--max-scenes", type=int, default=100_000)
+    p.set_defaults(func=cmd_parse)
+    p = sub.add_parser("status", parents=[common], help="a table of projects")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("resume", parents=[common], help="resume a cancelled or failed project")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_resume)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log.setup()
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"scriptvid: configuration error: {exc}", file=sys.stderr)
+        return 78  # EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad config from looping
+    except InputError as exc:
+        print(f"scriptvid: {exc}", file=sys.stderr)
+        return 65  # EX_DATAERR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""`scriptvid daemon`: the watcher and the Huey workers in one service.
+
+The main loop does the service's bookkeeping, a few times a second: it takes complete files from
+the inbox, notices CANCEL files, and pings systemd's watchdog. Signal handlers only set a flag;
+the loop shuts down: the watcher stops, children are killed, the workers finish.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from .. import intake, log, proc, status
+from ..pipeline import Pipeline
+from ..project import SIDECAR_SUFFIXES, Project, Root
+from ..queue import make_huey
+from ..settings import Settings
+from . import systemd
+from .watcher import InboxWatcher
+
+TICK = 0.25
+ACTIVE = ("queued", "running")
+
+
+class Service:
+    def __init__(self, root: Root, service_layers: list[tuple[str, dict[str, Any]]], settings: Settings) -> None:
+        self.root = root
+        self.layers = service_layers
+        self.settings = settings
+        root.ensure()
+        self.huey = make_huey(root)
+        self.pipeline = Pipeline(self.huey, root, retries=settings.daemon.retries)
+        self.watcher = InboxWatcher(
+            root.inbox, settings.watch.stable_seconds, settings.watch.poll, settings.watch.poll_interval
+        )
+        self.stop_requested = threading.Event()
+        self._refused: dict[Path, float] = {}
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        logger = log.get()
+        consumer = self.huey.create_consumer(
+            workers=self.settings.daemon.workers, worker_type="thread", periodic=False,
+            initial_delay=0.05, max_delay=0.5, shutdown_timeout=20,
+        )
+        consumer.start()
+        # Huey installs its own handlers in start(); ours replace them and only set a flag.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        self.recover()
+        self.watcher.start()
+        systemd.notify("READY=1", "STATUS=watching " + str(self.root.inbox))
+        logger.info("daemon ready", root=str(self.root.path), workers=self.settings.daemon.workers,
+                    poll=self.settings.watch.poll)
+        try:
+            while not self.stop_requested.wait(TICK):
+                self.tick()
+                systemd.notify("WATCHDOG=1")
+        finally:
+            systemd.notify("STOPPING=1")
+            logger.info("daemon stopping")
+            self.watcher.stop()
+            proc.kill_all()
+            consumer.stop(graceful=True)
+            logger.info("daemon stopped")
+
+    def _on_signal(self, signum: int, _: Any) -> None:
+        self.stop_requested.set()
+
+    def recover(self) -> None:
+        """Projects that were queued or running when the daemon last stopped start a new run.
+
+        Huey loses a task that was running when its worker died, and fingerprints make a new run
+        skip everything that was finished, so starting over is both safe and cheap.
+        """
+        for project in self.root.all_projects():
+            st = status.read(project)
+            if st.get("state") in ACTIVE and not project.is_cancelled():
+                self.pipeline.start(project, reason="daemon restarted")
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        for path in self.watcher.ready():
+            self.take(path)
+        self.check_cancels()
+
+    def take(self, path: Path) -> None:
+        """Turn one stable inbox file into a project, or explain why not."""
+        logger = log.get()
+        if path.is_symlink():
+            self._refuse(path, "links are not taken from the inbox; copy the file itself")
+            return
+        if path.suffix.lower() in SIDECAR_SUFFIXES:
+            return  # taken with its script; a sidecar alone waits for it
+        if not intake.is_script(path):
+            self._refuse(path, "not a script: scriptvid takes .fountain, .txt and .md files")
+            return
+        sidecar = intake.sidecar_for(path)
+        if sidecar is not None and self.watcher.touched(sidecar):
+            return  # its sidecar is still being written; wait for both
+        self.watcher.forget(path)
+        if sidecar is not None:
+            self.watcher.forget(sidecar)
+        project = intake.claim(self.root, path, self.layers)
+        if project is None:
+            logger.info("inbox file taken by another daemon", file=path.name)
+        elif status.read(project).get("state") == "queued":
+            self.pipeline.start(project, reason="new script")
+
+    def _refuse(self, path: Path, message: str) -> None:
+        self.watcher.forget(path)
+        intake.report_failure(self.root, path, message)
+
+    def check_cancels(self) -> None:
+        for flag in self.root.projects.glob("*/CANCEL"):
+            project = Project(flag.parent)
+            if status.read(project).get("state") in ACTIVE:
+                cancel(project)
+
+
+def cancel(project: Project) -> None:
+    killed = proc.kill_project(project.name)
+
+    def change(st: dict[str, Any]) -> None:
+        st["state"] = "cancelled"
+        st["finished"] = status.now_iso()
+
+    status.update(project, change)
+    log.get().info("project cancelled", project=project.name, children_stopped=killed)

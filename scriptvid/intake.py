@@ -1,0 +1,99 @@
+"""Turning a complete file in the inbox into a project: claim it, record settings, queue parse.
+
+This is the only code that touches people's files in the inbox. It moves them (never deletes,
+never overwrites) and writes reports beside them when they cannot be used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import fsutil, log, settings, status
+from .errors import InputError
+from .project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root, claim_file, create_project
+from .settings import Settings
+
+PROJECT_HEADER = """\
+# The settings of this film. Edit and save: scriptvid redoes what the change affects.
+# Every key is explained in config/scriptvid.yaml; a scene can override any of them in its
+# scene.yaml under `settings:`.
+"""
+
+
+def sidecar_for(script: Path) -> Path | None:
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = script.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def report_failure(root: Root, src: Path, message: str) -> Path:
+    """A readable report in inbox/failed/ for a file that could not become a project.
+
+    The file itself stays where the person put it; the report says why and what to do.
+    """
+    root.failed.mkdir(parents=True, exist_ok=True)
+    report = root.failed / f"{src.name}.error.txt"
+    fsutil.write_text(report, f"{src.name} was not taken: {message}\n"
+                      "Fix it and save it again (or remove it); this report is rewritten each time.\n")
+    log.get().error("inbox file refused", file=str(src), error=message)
+    return report
+
+
+def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -> Project | None:
+    """Make a project of `script` (and its sidecar). None when another daemon took it first.
+
+    A bad sidecar still makes a project, a failed one whose status.json names the file and the key,
+    so the person finds the script and the reason in one place.
+    """
+    project = create_project(root, script.stem)
+    moved = claim_file(script, project.source_dir)
+    if moved is None:  # another daemon claimed it between our look and our move
+        project.path.joinpath("source").rmdir()
+        for sub in ("scenes", "music", "render", "logs"):
+            project.path.joinpath(sub).rmdir()
+        project.path.rmdir()
+        return None
+    sidecar = sidecar_for(script)
+    if sidecar is not None:
+        claim_file(sidecar, project.source_dir)
+    error = write_project_settings(project, service)
+    status.update(project, lambda st: st.update(
+        project=project.name, title=script.stem, source=str(moved), state="queued", stage=None, run=0,
+        renders=0, created=status.now_iso(), scenes=[], errors=[], outputs={},
+    ))
+    if error:
+        status.update(project, lambda st: st.update(
+            state="failed", finished=status.now_iso(),
+            errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}],
+        ))
+        log.get().error("project settings refused", project=project.name, error=error)
+        return project
+    log.get().info("script taken from the inbox", project=project.name, file=script.name,
+                   sidecar=sidecar.name if sidecar else None)
+    return project
+
+
+def effective_settings(project: Project, service: list[tuple[str, dict[str, Any]]]) -> Settings:
+    layers = list(service)
+    sidecar = project.sidecar_file
+    if sidecar is not None:
+        data = settings.load_yaml(sidecar)
+        layers.append((str(sidecar), settings.project_layer(data, sidecar.name)))
+    return settings.build(layers)
+
+
+def write_project_settings(project: Project, service: list[tuple[str, dict[str, Any]]]) -> str:
+    """project.yaml from config < environment < sidecar; an error message instead when one is bad."""
+    try:
+        film = effective_settings(project, service)
+    except InputError as exc:
+        return str(exc)
+    fsutil.write_yaml(project.settings_file, settings.film_settings_dict(film), header=PROJECT_HEADER)
+    return ""
+
+
+def is_script(path: Path) -> bool:
+    return path.suffix.lower() in SCRIPT_SUFFIXES

@@ -1,0 +1,36 @@
+"""FFmpeg and ffprobe, as argument lists: the encoder settings every piece of a film shares."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import proc
+from .settings import VideoSettings
+
+FFMPEG = ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y")
+
+
+def x264_args(video: VideoSettings) -> list[str]:
+    """One set of encoder settings for every piece, so the pieces join without re-encoding."""
+    return [
+        "-c:v", "libx264", "-preset", video.preset, "-crf", str(video.crf), "-pix_fmt", "yuv420p",
+        "-profile:v", "high", "-r", str(video.fps), "-video_track_timescale", str(video.fps * 1000),
+        "-x264-params", "keyint=%d:min-keyint=1:scenecut=40" % (video.fps * 4),
+    ]
+
+
+def raw_video_input(width: int, height: int, fps: int) -> list[str]:
+    """FFmpeg reading raw RGB frames from its stdin."""
+    return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "pipe:0"]
+
+
+def probe(path: Path) -> dict[str, Any]:
+    out = proc.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                    "-show_chapters", str(path)])
+    return dict(json.loads(out))
+
+
+def duration_of(path: Path) -> float:
+    return float(probe(path)["format"]["duration"])

@@ -1,0 +1,139 @@
+"""Child processes (FFmpeg, FluidSynth, ...), always started through here.
+
+Every child is started with an argument list, never a shell string, and is registered under the
+project it works for, so that a CANCEL can stop a project's children within a second and a
+daemon shutdown can stop them all.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import Cancelled, StageError, TransientError
+
+# The project the current task works for; set by the stage runner, read when a child starts.
+current_project: contextvars.ContextVar[str] = contextvars.ContextVar("current_project", default="")
+
+_lock = threading.Lock()
+_children: dict[str, set[subprocess.Popen[bytes]]] = {}
+_cancelled: set[str] = set()
+
+
+@contextmanager
+def _registered(proc: subprocess.Popen[bytes]) -> Iterator[None]:
+    project = current_project.get()
+    with _lock:
+        _children.setdefault(project, set()).add(proc)
+    try:
+        yield
+    finally:
+        with _lock:
+            _children.get(project, set()).discard(proc)
+
+
+def kill_project(project: str) -> int:
+    """Stop every child working for `project`; later children of it are refused. Returns the count."""
+    with _lock:
+        _cancelled.add(project)
+        procs = list(_children.get(project, ()))
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+    return len(procs)
+
+
+def allow_project(project: str) -> None:
+    """Forget an earlier cancel (the project was resumed)."""
+    with _lock:
+        _cancelled.discard(project)
+
+
+def kill_all() -> None:
+    with _lock:
+        procs = [p for ps in _children.values() for p in ps]
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    input: bytes | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    capture_stderr: bool = False,
+) -> bytes:
+    """Run a child to completion and return its stdout (its stderr with `capture_stderr`).
+
+    A child killed by a signal is a transient failure (it may be retried); one that exits non-zero
+    is a stage error carrying the end of its stderr; one killed because its project was cancelled
+    raises `Cancelled`.
+    """
+    project = current_project.get()
+    with _lock:
+        if project in _cancelled:
+            raise Cancelled(project)
+    argv = [str(a) for a in args]
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+    )
+    with _registered(proc):
+        try:
+            out, err = proc.communicate(input=input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise TransientError(f"{argv[0]} took longer than {timeout:.0f} s") from None
+    with _lock:
+        if project in _cancelled:
+            raise Cancelled(project)
+    if proc.returncode < 0:
+        name = signal.Signals(-proc.returncode).name
+        raise TransientError(f"{argv[0]} was killed by {name}")
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-8:]
+        raise StageError(f"{Path(argv[0]).name} failed (exit {proc.returncode}): " + " | ".join(tail))
+    return err if capture_stderr else out
+
+
+@contextmanager
+def popen_stdin(args: Sequence[str | Path], *, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child that we feed through its stdin (raw frames into FFmpeg); checked like `run` on exit."""
+    project = current_project.get()
+    with _lock:
+        if project in _cancelled:
+            raise Cancelled(project)
+    argv = [str(a) for a in args]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    with _registered(proc):
+        try:
+            yield proc
+        except BrokenPipeError:
+            pass  # the child died; its exit status below says why
+        finally:
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            err = proc.stderr.read() if proc.stderr else b""
+            proc.wait()
+    with _lock:
+        if project in _cancelled:
+            raise Cancelled(project)
+    if proc.returncode < 0:
+        raise TransientError(f"{argv[0]} was killed by {signal.Signals(-proc.returncode).name}")
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-8:]
+        raise StageError(f"{Path(argv[0]).name} failed (exit {proc.returncode}): " + " | ".join(tail))

@@ -1,0 +1,199 @@
+"""The folder tree: where every file of a project lives, and how a script becomes a project.
+
+    root/inbox/          watched; people drop scripts here
+    root/inbox/failed/   reports for files that could not become a project (the file stays put)
+    root/outbox/         finished films and subtitles
+    root/projects/<slug>/source/      the script (and its sidecar), moved here from the inbox
+    root/projects/<slug>/project.yaml the effective film settings; editable
+    root/projects/<slug>/status.json  state, stage, progress, errors
+    root/projects/<slug>/scenes/NNN-<heading>/scene.yaml and its outputs
+    root/projects/<slug>/music/ render/ logs/ storyboard.png
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
+SIDECAR_SUFFIXES = (".yaml", ".yml")
+_IGNORED_SUFFIXES = ("~", ".part", ".tmp", ".swp", ".crdownload", ".partial")
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden and temporary names that editors and copy tools leave while they work."""
+    return name.startswith((".", "~$", "#")) or name.lower().endswith(_IGNORED_SUFFIXES)
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """A name safe in any filesystem and URL: ASCII letters, digits and dashes."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:max_len].rstrip("-")
+
+
+@dataclass(frozen=True)
+class Root:
+    """The data folder that holds inbox/, outbox/, projects/ and the queue database."""
+
+    path: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.path / "inbox"
+
+    @property
+    def failed(self) -> Path:
+        return self.inbox / "failed"
+
+    @property
+    def outbox(self) -> Path:
+        return self.path / "outbox"
+
+    @property
+    def projects(self) -> Path:
+        return self.path / "projects"
+
+    @property
+    def queue_db(self) -> Path:
+        return self.path / "queue.db"
+
+    def ensure(self) -> None:
+        for folder in (self.inbox, self.outbox, self.projects):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def project(self, name: str) -> Project:
+        return Project(self.projects / name)
+
+    def all_projects(self) -> list[Project]:
+        if not self.projects.is_dir():
+            return []
+        return [Project(p) for p in sorted(self.projects.iterdir()) if (p / "status.json").is_file()]
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def source_dir(self) -> Path:
+        return self.path / "source"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.path / "project.yaml"
+
+    @property
+    def status_file(self) -> Path:
+        return self.path / "status.json"
+
+    @property
+    def cancel_file(self) -> Path:
+        return self.path / "CANCEL"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.path / ".lock"
+
+    @property
+    def scenes_dir(self) -> Path:
+        return self.path / "scenes"
+
+    @property
+    def music_dir(self) -> Path:
+        return self.path / "music"
+
+    @property
+    def render_dir(self) -> Path:
+        return self.path / "render"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def storyboard(self) -> Path:
+        return self.path / "storyboard.png"
+
+    @property
+    def script_file(self) -> Path:
+        """The script in source/ (the one file there that is not a sidecar)."""
+        for p in sorted(self.source_dir.iterdir()):
+            if p.suffix.lower() in SCRIPT_SUFFIXES and not is_ignored_name(p.name):
+                return p
+        raise FileNotFoundError(f"no script in {self.source_dir}")
+
+    @property
+    def sidecar_file(self) -> Path | None:
+        for suffix in SIDECAR_SUFFIXES:
+            candidate = self.source_dir / (self.script_file.stem + suffix)
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def scene_dirs(self) -> list[Path]:
+        """Scene folders in film order (their names start with the zero-padded number)."""
+        if not self.scenes_dir.is_dir():
+            return []
+        return sorted(p for p in self.scenes_dir.iterdir() if p.is_dir() and (p / "scene.yaml").is_file())
+
+    def is_cancelled(self) -> bool:
+        return self.cancel_file.exists()
+
+
+def scene_dir_name(number: int, heading: str) -> str:
+    return f"{number:03d}-{slugify(heading, 40) or 'scene'}"
+
+
+def create_project(root: Root, stem: str) -> Project:
+    """A new, empty project folder named after the script; `-2`, `-3`... when the name is taken.
+
+    `mkdir` is atomic, so two daemons creating projects at once never share a folder.
+    """
+    base = slugify(stem) or "script"
+    for n in range(1, 10_000):
+        path = root.projects / (base if n == 1 else f"{base}-{n}")
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        for sub in ("source", "scenes", "music", "render", "logs"):
+            (path / sub).mkdir()
+        return Project(path)
+    raise RuntimeError(f"more than 10000 projects named {base!r}")
+
+
+def claim_file(src: Path, dest_dir: Path) -> Path | None:
+    """Move `src` into `dest_dir`. None if it is gone: another daemon or a person took it first.
+
+    A rename is atomic on one filesystem, which is what makes two daemons on one inbox safe. Across
+    filesystems (an inbox on another mount) the file is copied first and removed only after the copy
+    is complete and synced, so it is never lost.
+    """
+    dest = dest_dir / src.name
+    if dest.exists():
+        raise FileExistsError(dest)
+    try:
+        os.rename(src, dest)
+        return dest
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    tmp = dest_dir / f".{src.name}.claim.tmp"
+    shutil.copy2(src, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    src.unlink()
+    return dest

@@ -1,0 +1,131 @@
+"""animate: the still becomes the scene's clip: a camera move, parallax, and the mouths of lipsync.
+
+The default backend (`camera`) renders every frame in-process and streams it into FFmpeg, split
+into the pieces the assembler joins (see timeline.py): `head.mp4`, `segment.mp4`, `tail.mp4`.
+This is the one place where a scene's picture is encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ... import backends, fsutil, media, proc, runner, timeline
+from ...runner import Job
+from ...settings import Settings
+from ..image.mouth import draw_mouth
+from . import camera
+
+NAME = "animate"
+PIECES = ("head.mp4", "segment.mp4", "tail.mp4")
+
+
+class CameraBackend:
+    NAME = "camera"
+    VERSION = "1"
+
+
+BACKENDS = {CameraBackend.NAME: CameraBackend}
+
+
+def _handovers(job: Job) -> tuple[timeline.Handover, timeline.Handover]:
+    assert job.scene_dir is not None
+    film = runner.film_settings(job.project)
+    name = job.scene_dir.name
+    return (
+        timeline.incoming(job.project, name, film),
+        timeline.outgoing(job.project, name, job.scene.scene.transition, film),
+    )
+
+
+def inputs(job: Job) -> dict[str, Any]:
+    into, out = _handovers(job)
+    return {
+        **backends.identity(backends.get(NAME, job.settings.backends.animate, BACKENDS)),
+        "image": job.fingerprint_of("image"),
+        "lipsync": job.fingerprint_of("lipsync"),
+        "voice": job.fingerprint_of("voice"),
+        "motion": job.scene.motion_prompt,
+        "video": [job.settings.video.width, job.settings.video.height, job.settings.video.fps,
+                  job.settings.video.crf, job.settings.video.preset],
+        "handover": [into.seconds, out.kind, out.seconds],
+    }
+
+
+def outputs(job: Job) -> list[Path]:
+    into, out = _handovers(job)
+    names = ["segment.mp4"]
+    if into.seconds:
+        names.insert(0, "head.mp4")
+    if out.seconds:
+        names.append("tail.mp4")
+    return [job.out_dir / n for n in names]
+
+
+def _focus(figures: list[dict[str, Any]], w: int, h: int) -> tuple[float, float]:
+    """Where the people stand, as offsets from the centre in fractions of the frame."""
+    if not figures:
+        return (0.0, 0.0)
+    xs = [(f["box"][0] + f["box"][2]) / 2 for f in figures]
+    ys = [(f["box"][1] * 0.7 + f["box"][3] * 0.3) for f in figures]
+    return (sum(xs) / len(xs) / w - 0.5, sum(ys) / len(ys) / h - 0.5)
+
+
+def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> camera.Overlay:
+    tracks: dict[str, list[float]] = fsutil.read_json(job.out_dir / "mouths.json", {}).get("tracks", {})
+    speaking = [f for f in figures if f["character"] in tracks]
+
+    def draw(frame: np.ndarray, index: int, matrix: np.ndarray) -> None:
+        zoom = matrix[0, 0]
+        for figure in speaking:
+            track = tracks[figure["character"]]
+            opening = track[index] if index < len(track) else 0.0
+            if opening <= 0.0:
+                continue  # a closed mouth is already in the picture
+            m = figure["mouth"]
+            x = matrix[0, 0] * m["x"] + matrix[0, 2]
+            y = matrix[1, 1] * m["y"] + matrix[1, 2]
+            moved = {"x": x, "y": y, "width": m["width"] * zoom, "height": m["height"] * zoom}
+            draw_mouth(frame, moved, opening, figure.get("skin", "#e0b090"))
+
+    return draw
+
+
+def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], settings: Settings) -> None:
+    """Stream frames into one FFmpeg per piece: the first `n` frames to the first path, and so on."""
+    video = settings.video
+    for path, count in pieces:
+        if count <= 0:
+            continue
+        args = [*media.FFMPEG, *media.raw_video_input(video.width, video.height, video.fps),
+                "-frames:v", str(count), *media.x264_args(video), "-an", "-movflags", "+faststart"]
+        with fsutil.atomic_path(path, ".mp4") as tmp, proc.popen_stdin([*args, str(tmp)]) as ff:
+            assert ff.stdin is not None
+            for _ in range(count):
+                ff.stdin.write(next(frames).tobytes())
+
+
+def run(job: Job) -> None:
+    video = job.settings.video
+    size = (video.width, video.height)
+    into, out = _handovers(job)
+    duration = fsutil.read_json(job.out_dir / "voice" / "cues.json")["duration"]
+    total = camera.frame_count(duration, video.fps)
+    head = round(into.seconds * video.fps)
+    tail = round(out.seconds * video.fps)
+    figures = fsutil.read_json(job.out_dir / "figures.json", {"figures": []})["figures"]
+    layers = camera.Layers.load(job.out_dir / "background.png", job.out_dir / "figures.png")
+    move = camera.plan(job.scene.motion_prompt, _focus(figures, *size))
+    fade_out = round(1.2 * video.fps) if out.kind == "end" else 0
+    stream = camera.frames(layers, move, size, total, overlay=_mouth_overlay(job, figures), fade_out=fade_out)
+    for name in PIECES:  # pieces a different handover left behind would be joined by mistake
+        (job.out_dir / name).unlink(missing_ok=True)
+    encode(
+        [(job.out_dir / "head.mp4", head), (job.out_dir / "segment.mp4", total - head - tail),
+         (job.out_dir / "tail.mp4", tail)],
+        iter(stream),
+        job.settings,
+    )

@@ -1,0 +1,297 @@
+"""assemble: scenes in order with their transitions, dialogue and score mixed, subtitles, chapters.
+
+Only short pieces are encoded here: the title card and each transition (the tail of one scene
+blended into the head of the next). They are named after what they were made from, so a piece
+whose inputs did not change is reused. Everything else is joined as it is, with FFmpeg's concat
+demuxer, and the mixed sound is muxed beside it: a scene that did not change is never encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .. import fsutil, media, proc, timeline
+from ..runner import Job, file_digest
+from ..settings import Settings
+from .animate import camera, encode
+from .voice import read_wav, write_wav
+
+NAME = "assemble"
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+_XFADE = {"dissolve": "fade", "fade": "fadeblack"}
+
+
+def inputs(job: Job) -> dict[str, Any]:
+    names = timeline.scene_names(job.project)
+    return {
+        "version": "1",
+        "scenes": {n: [job.fingerprint_of("animate", job.project.scenes_dir / n),
+                       job.fingerprint_of("voice", job.project.scenes_dir / n)] for n in names},
+        "music": job.fingerprint_of("music"),
+        "script": file_digest(job.project.path / "script.json"),
+        "settings": [job.settings.video, job.settings.audio, job.settings.transitions, job.settings.music,
+                     job.settings.subtitles, job.settings.timing.min_scene],
+    }
+
+
+def outputs(job: Job) -> list[Path]:
+    return [job.project.render_dir / "final.mp4", job.project.render_dir / "film.srt"]
+
+
+def run(job: Job) -> None:
+    render = job.project.render_dir
+    render.mkdir(exist_ok=True)
+    layout = timeline.layout(job.project, job.settings)
+    script = fsutil.read_json(job.project.path / "script.json", {})
+
+    video = _video(job, layout, script)
+    audio = _mix(job, layout)
+    cues = _subtitle_cues(job, layout)
+    fsutil.write_text(render / "film.srt", srt(cues))
+    fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
+
+    s = job.settings
+    burn = s.subtitles.burn_in and bool(cues)
+    args = [*media.FFMPEG, "-i", str(video), "-i", str(audio), "-f", "ffmetadata", "-i", "chapters.txt"]
+    args += ["-i", "film.srt", "-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
+    args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
+    if burn:
+        args += ["-vf", f"subtitles=film.srt:force_style='{_SUBTITLE_STYLE}'", *media.x264_args(s.video)]
+    else:
+        args += ["-c:v", "copy"]
+    args += ["-c:a", "aac", "-b:a", "192k", "-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart",
+             "-t", f"{layout.duration:.3f}"]
+    with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
+        proc.run([*args, str(tmp)], cwd=render)
+
+
+_SUBTITLE_STYLE = "FontName=DejaVu Sans,FontSize=20,Outline=2,Shadow=0,MarginV=28,BorderStyle=1"
+
+
+# -- picture --------------------------------------------------------------------------------------
+
+
+def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
+    """The film's picture, joined from pieces without re-encoding them."""
+    render = job.project.render_dir
+    pieces_dir = render / "pieces"
+    pieces_dir.mkdir(exist_ok=True)
+    title_body, title_tail = _title_card(job, layout, script, pieces_dir)
+    order: list[Path] = [title_body]
+    previous_tail = title_tail
+    for placement in layout.scenes:
+        folder = job.project.scenes_dir / placement.name
+        if placement.into.seconds:
+            order.append(_transition(job, previous_tail, folder / "head.mp4", placement.into, pieces_dir))
+        order.append(folder / "segment.mp4")
+        previous_tail = folder / "tail.mp4"
+    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in order)
+    fsutil.write_text(render / "pieces.ffconcat", listing)
+    out = render / "video.mp4"
+    with fsutil.atomic_path(out, ".mp4") as tmp:
+        proc.run([*media.FFMPEG, "-f", "concat", "-safe", "0", "-i", str(render / "pieces.ffconcat"),
+                  "-c", "copy", "-an", str(tmp)])
+    _drop_unused(pieces_dir, set(order))
+    return out
+
+
+def _concat_quote(path: Path) -> str:
+    return str(path.resolve()).replace("'", "'\\''")
+
+
+def _drop_unused(pieces_dir: Path, used: set[Path]) -> None:
+    """Pieces of earlier versions of the film; they are ours, made here, and would only pile up."""
+    for piece in pieces_dir.glob("*.mp4"):
+        if piece not in used:
+            piece.unlink()
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _transition(job: Job, tail: Path, head: Path, handover: timeline.Handover, pieces_dir: Path) -> Path:
+    v = job.settings.video
+    out = pieces_dir / f"x-{_key(file_digest(tail), file_digest(head), handover, v)}.mp4"
+    if not out.exists():
+        graph = (f"[0:v][1:v]xfade=transition={_XFADE[handover.kind]}:duration={handover.seconds:.4f}:offset=0,"
+                 f"format=yuv420p[v]")
+        with fsutil.atomic_path(out, ".mp4") as tmp:
+            proc.run([*media.FFMPEG, "-i", str(tail), "-i", str(head), "-filter_complex", graph, "-map", "[v]",
+                      "-frames:v", str(round(handover.seconds * v.fps)), *media.x264_args(v), str(tmp)])
+    return out
+
+
+def _title_card(
+    job: Job, layout: timeline.Layout, script: dict[str, Any], pieces_dir: Path
+) -> tuple[Path, Path]:
+    v = job.settings.video
+    page = script.get("title_page", {})
+    lines = _title_lines(script.get("title", ""), page)
+    key = _key(lines, v, layout.title.out)
+    body, tail = pieces_dir / f"title-{key}.mp4", pieces_dir / f"title-{key}-tail.mp4"
+    if body.exists() and (tail.exists() or not layout.title.out.seconds):
+        return body, tail
+    image = title_image(lines, v.width, v.height)
+    total = camera.frame_count(layout.title.duration, v.fps)
+    tail_frames = round(layout.title.out.seconds * v.fps)
+    move = camera.plan("push in")
+    move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
+    stream = camera.frames(camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps))
+    encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), job.settings)
+    return body, tail
+
+
+def _title_lines(title: str, page: dict[str, str]) -> list[tuple[str, str]]:
+    """(style, text) lines of the title card, from the title page as the script wrote it."""
+    lines = [("title", _plain(title))]
+    credit = _plain(page.get("Credit", page.get("credit", "")))
+    author = _plain(page.get("Author", page.get("Authors", page.get("author", ""))))
+    if author:
+        lines.append(("small", credit or "by"))
+        lines.append(("name", author))
+    source = _plain(page.get("Source", ""))
+    if source:
+        lines.append(("small", source))
+    return lines
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[*_]", "", str(text))).strip()
+
+
+def title_image(lines: list[tuple[str, str]], width: int, height: int) -> np.ndarray:
+    """A quiet title card: the title large, credit and author beneath, on a deep gradient."""
+    top, bottom = np.array([24, 28, 46], np.float32), np.array([58, 44, 70], np.float32)
+    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    image = Image.fromarray(np.broadcast_to(top + (bottom - top) * ramp, (height, width, 3)).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    unit = height / 1080
+    sizes = {"title": 96, "name": 48, "small": 34}
+    blocks = []
+    for style, text in lines:
+        font = ImageFont.truetype(str(FONT_BOLD if style != "small" else FONT), int(sizes[style] * unit))
+        chars = max(12, int(width * 0.8 / (sizes[style] * unit * 0.55)))
+        for row in textwrap.wrap(text, chars)[:3] or [""]:
+            blocks.append((row, font, style))
+    heights = [int(sizes[s] * unit * 1.35) for _, _, s in blocks]
+    y = (height - sum(heights)) / 2
+    for (row, font, style), h in zip(blocks, heights, strict=True):
+        colour = (246, 240, 228) if style == "title" else (214, 206, 220)
+        draw.text((width / 2, y + h / 2), row, font=font, fill=colour, anchor="mm")
+        y += h + (unit * 24 if style == "title" else 0)
+    return np.asarray(image)
+
+
+# -- sound ----------------------------------------------------------------------------------------
+
+
+def _mix(job: Job, layout: timeline.Layout) -> Path:
+    """Dialogue on the film's timeline, the score ducked under it, normalised to the loudness target."""
+    s = job.settings
+    rate = s.audio.sample_rate
+    render = job.project.render_dir
+    dialogue = np.zeros(int(round(layout.duration * rate)) + 1, dtype=np.float32)
+    for placement in layout.scenes:
+        track, track_rate = read_wav(job.project.scenes_dir / placement.name / "voice" / "track.wav")
+        assert track_rate == rate, "voice tracks are written at the film's sample rate"
+        i = int(round(placement.start * rate))
+        j = min(i + track.size, dialogue.size)
+        dialogue[i:j] += track[: j - i]
+    write_wav(render / "dialogue.wav", dialogue, rate)
+
+    score = job.project.music_dir / "score.wav"
+    mixed = render / "mix-raw.wav"
+    if s.music.enabled and score.exists():
+        # The score is set `level` dB under the dialogue and pressed down further while someone speaks.
+        graph = (
+            f"[1:a]aformat=channel_layouts=stereo,volume={s.music.level + 12:.1f}dB[m];"
+            "[0:a]aformat=channel_layouts=stereo,asplit=2[d][key];"
+            "[m][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400:makeup=1[ducked];"
+            "[d][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+        )
+        with fsutil.atomic_path(mixed, ".wav") as tmp:
+            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-i", str(score), "-filter_complex", graph,
+                      "-map", "[out]", "-c:a", "pcm_s16le", "-ar", str(rate), str(tmp)])
+    else:
+        with fsutil.atomic_path(mixed, ".wav") as tmp:
+            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-ac", "2", "-c:a", "pcm_s16le", str(tmp)])
+    return _normalise(mixed, render / "mix.wav", s)
+
+
+def _normalise(src: Path, dest: Path, s: Settings) -> Path:
+    """Two-pass EBU R128 loudness normalisation: measure, then apply with the measured values."""
+    target = f"I={s.audio.loudness}:TP={s.audio.true_peak - 0.5}:LRA=11"
+    out = proc.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(src), "-af",
+                    f"loudnorm={target}:print_format=json", "-f", "null", "-"], capture_stderr=True)
+    text = out.decode("utf-8", "replace")
+    measured = json.loads(text[text.rindex("{") : text.rindex("}") + 1])
+    if float(measured["input_i"]) < -70:  # a silent film: nothing to normalise
+        return src
+    second = (f"loudnorm={target}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
+              f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
+              f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate}")
+    with fsutil.atomic_path(dest, ".wav") as tmp:
+        proc.run([*media.FFMPEG, "-i", str(src), "-af", second, "-c:a", "pcm_s16le", str(tmp)])
+    return dest
+
+
+# -- subtitles and chapters ------------------------------------------------------------------------
+
+
+def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[tuple[float, float, str]]:
+    out = []
+    for placement in layout.scenes:
+        cues = fsutil.read_json(job.project.scenes_dir / placement.name / "voice" / "cues.json")["cues"]
+        for cue in cues:
+            out.append((placement.start + cue["start"], placement.start + cue["end"], cue["text"]))
+    return out
+
+
+def _timestamp(seconds: float) -> str:
+    ms = max(0, int(round(seconds * 1000)))
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def srt(cues: list[tuple[float, float, str]], width: int = 42) -> str:
+    """SubRip text: each cue wrapped to two lines of at most `width` characters.
+
+    A cue too long for two lines is split at word boundaries into several cues that share its time
+    in proportion to their length, so every piece is on screen while it is being said.
+    """
+    blocks = []
+    for start, end, text in cues:
+        rows = textwrap.wrap(" ".join(text.split()), width) or [""]
+        groups = [rows[i : i + 2] for i in range(0, len(rows), 2)]
+        total = sum(len(" ".join(g)) for g in groups)
+        t = start
+        for group in groups:
+            share = (end - start) * len(" ".join(group)) / max(total, 1)
+            blocks.append((t, t + share, "\n".join(group)))
+            t += share
+    return "".join(
+        f"{i}\n{_timestamp(a)} --> {_timestamp(b)}\n{body}\n\n" for i, (a, b, body) in enumerate(blocks, start=1)
+    )
+
+
+def _ffmeta_escape(text: str) -> str:
+    return re.sub(r"([=;#\\\n])", r"\\\1", text)
+
+
+def _chapters(layout: timeline.Layout, title: str) -> str:
+    marks = [(0.0, title or "Title")] + [(p.start, p.heading or p.name) for p in layout.scenes]
+    ends = [m[0] for m in marks[1:]] + [layout.duration]
+    out = [";FFMETADATA1", f"title={_ffmeta_escape(title)}"]
+    for (start, name), end in zip(marks, ends, strict=True):
+        out += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(start * 1000)}", f"END={int(end * 1000)}",
+                f"title={_ffmeta_escape(name)}"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,79 @@
+"""The default music backend: a composed score rendered by FluidSynth with a General MIDI soundfont."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ... import proc
+from ...errors import ConfigError, StageError
+from .composer import Cue, compose
+
+FADE_OUT = 0.3  # seconds: the very end fades to silence, so a cut never clicks
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    duration: float  # seconds: the film's length, which the WAV matches to the sample frame
+    cues: tuple[Cue, ...]
+    mood: str
+    seed: int
+    sample_rate: int = 48000
+
+
+class FluidSynthBackend:
+    NAME = "fluidsynth"
+    VERSION = "1"
+
+    def __init__(self, soundfont: Path = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")) -> None:
+        binary = shutil.which("fluidsynth")
+        if binary is None:
+            raise ConfigError(
+                "the fluidsynth program is missing; install it with: apt-get install fluidsynth",
+                key="backends.music",
+            )
+        if not soundfont.is_file():
+            raise ConfigError(
+                f"the soundfont {soundfont} is missing; install it with: apt-get install fluid-soundfont-gm",
+                key="backends.music",
+            )
+        self.binary = binary
+        self.soundfont = soundfont
+
+    def render(self, req: MusicRequest, out_wav: Path) -> None:
+        """Compose and render the score to `out_wav`: 16-bit stereo, exactly `req.duration` long."""
+        midi = compose(req.mood, req.duration, req.cues, req.seed)
+        frames = round(req.duration * req.sample_rate)
+        with tempfile.TemporaryDirectory(prefix=".music-", dir=out_wav.parent) as tmp:
+            mid_path, raw_path = Path(tmp) / "score.mid", Path(tmp) / "score.wav"
+            midi.save(mid_path)
+            proc.run(
+                [self.binary, "-ni", "-q", "-F", raw_path, "-r", str(req.sample_rate), "-g", "0.6",
+                 self.soundfont, mid_path],
+                timeout=max(120.0, req.duration * 2),
+            )
+            with wave.open(str(raw_path), "rb") as wav:
+                if wav.getsampwidth() != 2 or wav.getnchannels() != 2:
+                    raise StageError(
+                        f"fluidsynth wrote {wav.getnchannels()} channels of {8 * wav.getsampwidth()} bits;"
+                        " expected 16-bit stereo"
+                    )
+                pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+            audio = np.zeros((frames, 2), dtype=np.float32)
+            audio[: min(frames, len(pcm))] = pcm[:frames]
+            fade = min(frames, round(FADE_OUT * req.sample_rate))
+            if fade:
+                audio[frames - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade)))[:, None]
+            part = Path(tmp) / "out.wav"
+            with wave.open(str(part), "wb") as wav:
+                wav.setnchannels(2)
+                wav.setsampwidth(2)
+                wav.setframerate(req.sample_rate)
+                wav.writeframes(np.clip(np.round(audio), -32768, 32767).astype("<i2").tobytes())
+            os.replace(part, out_wav)

@@ -1,0 +1,94 @@
+"""parse: the script becomes scenes, one scene.yaml each, with an image and a motion prompt.
+
+The default backend (`text`) reads Fountain 1.1 and the loose formats people write (video scripts
+with [NARRATOR]: labels, `NAME: line` dialogue, Markdown headings, stage plays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from ... import backends, fsutil, log, scenes, status
+from ...errors import InputError
+from ...model import Script
+from ...project import scene_dir_name
+from ...runner import Job, file_digest
+from .prompts import image_prompt, motion_prompt
+from .reader import read_script
+
+NAME = "parse"
+
+
+class TextParser:
+    NAME = "text"
+    VERSION = "1"
+
+    def parse(self, data: bytes, name: str, max_scenes: int) -> Script:
+        return read_script(data, name, max_scenes=max_scenes)
+
+
+BACKENDS = {TextParser.NAME: TextParser}
+
+
+def scene_seed(base: int, number: int) -> int:
+    digest = hashlib.sha256(f"{base}:{number}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def inputs(job: Job) -> dict[str, Any]:
+    backend = backends.get(NAME, job.settings.backends.parse, BACKENDS)
+    return {
+        **backends.identity(backend),
+        "script": file_digest(job.project.script_file),
+        "limits": [job.settings.limits.max_scenes, job.settings.limits.max_script_mb],
+        "seed": job.settings.seed,
+    }
+
+
+def outputs(job: Job) -> list[Path]:
+    return [job.project.path / "script.json"]
+
+
+def run(job: Job) -> None:
+    backend = backends.get(NAME, job.settings.backends.parse, BACKENDS)
+    source = job.project.script_file
+    limit = job.settings.limits.max_script_mb
+    size = source.stat().st_size
+    if size > limit * 1_000_000:
+        raise InputError(
+            f"is {size / 1e6:.1f} MB; scripts are limited to {limit:g} MB (setting limits.max_script_mb)",
+            file=source.name,
+        )
+    script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
+    names = []
+    for scene in script.scenes:
+        folder = job.project.scenes_dir / scene_dir_name(scene.number, scene.heading)
+        spec = scenes.SceneSpec(
+            scene=scene,
+            image_prompt=image_prompt(scene, script.title),
+            motion_prompt=motion_prompt(scene),
+            seed=scene_seed(job.settings.seed, scene.number),
+        )
+        scenes.write(folder / "scene.yaml", spec)
+        names.append(folder.name)
+    fsutil.write_json(
+        job.project.path / "script.json",
+        {
+            "title": script.title,
+            "title_page": script.title_page,
+            "format": script.format,
+            "scenes": names,
+            # Film-wide order of appearance: the voice cast is assigned in this order.
+            "characters": list(dict.fromkeys(c for s in script.scenes for c in s.characters)),
+        },
+    )
+
+    def record(st: dict[str, Any]) -> None:
+        st["title"] = script.title
+        known = {e["name"]: e for e in st.get("scenes", [])}
+        st["scenes"] = [known.get(n) or {"name": n, "state": "queued", "stage": None, "done": []} for n in names]
+
+    status.update(job.project, record)
+    log.get().info("script parsed", format=script.format, scenes=len(names), title=script.title)

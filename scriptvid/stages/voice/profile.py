@@ -1,0 +1,84 @@
+"""Who sounds how: a voice per character, the same for the whole film, and delivery per line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ...errors import InputError
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    pitch: float = 0.0  # semitones from the model's own voice
+    length_scale: float = 1.0  # above 1 is slower
+    noise_scale: float = 0.667  # expressiveness of the generator
+    noise_w: float = 0.8  # variation of phoneme lengths
+    volume: float = 1.0
+
+
+# Distinct, natural-sounding offsets for the one Piper voice: pitch steps far enough apart to tell
+# the characters apart, small enough to stay human.
+_PITCHES = (0.0, -2.5, 2.5, -4.0, 4.0, -1.2, 1.5, 3.2)
+_PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
+_RANGES = {"pitch": (-7.0, 7.0), "length_scale": (0.5, 2.0), "noise_scale": (0.0, 1.5), "noise_w": (0.0, 1.5),
+           "volume": (0.1, 2.0)}
+
+NARRATOR = VoiceProfile(pitch=-1.0, length_scale=1.05, noise_scale=0.5, noise_w=0.7)
+
+
+def _index(name: str, modulo: int) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % modulo
+
+
+def cast(characters: list[str], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, VoiceProfile]:
+    """A profile per character of the film. Characters in order of appearance get distinct pitches;
+    `characters: {NAME: {voice: {pitch: 2}}}` in the settings wins."""
+    profiles: dict[str, VoiceProfile] = {}
+    used: set[float] = set()
+    for name in characters:
+        if name == "NARRATOR":
+            profile = NARRATOR
+        else:
+            start = _index(name, len(_PITCHES))
+            pitch = next(
+                (_PITCHES[(start + k) % len(_PITCHES)] for k in range(len(_PITCHES))
+                 if _PITCHES[(start + k) % len(_PITCHES)] not in used),
+                _PITCHES[start],
+            )
+            used.add(pitch)
+            profile = VoiceProfile(pitch=pitch, length_scale=_PACES[_index(name + "/pace", len(_PACES))])
+        profiles[name] = apply_overrides(profile, overrides.get(name, {}).get("voice", {}), name)
+    return profiles
+
+
+def apply_overrides(profile: VoiceProfile, voice: Mapping[str, Any], name: str) -> VoiceProfile:
+    for key, value in voice.items():
+        if key not in _RANGES:
+            raise InputError(f"unknown voice setting; allowed: {', '.join(_RANGES)}", key=f"characters.{name}.voice.{key}")
+        lo, hi = _RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise InputError(f"{value!r} is not allowed; expected a number from {lo} to {hi}",
+                             key=f"characters.{name}.voice.{key}")
+    return replace(profile, **{k: float(v) for k, v in voice.items()})
+
+
+# Parentheticals that change how a line is said: (pace factor, volume factor, pitch offset).
+_DELIVERY = (
+    (("whisper", "under breath", "quietly", "softly", "murmur", "hush"), 1.08, 0.45, -0.5),
+    (("shout", "yell", "scream", "angry", "furious", "loud", "bellow"), 0.9, 1.0, 1.5),
+    (("sad", "tearful", "crying", "sobbing", "choked", "weak"), 1.15, 0.75, -1.0),
+    (("excited", "quickly", "fast", "hurried", "rapid", "breathless"), 0.85, 1.0, 0.8),
+    (("slowly", "deliberate", "measured", "hesitant", "tired"), 1.2, 0.85, -0.3),
+)
+
+
+def delivery(profile: VoiceProfile, parenthetical: str) -> VoiceProfile:
+    text = parenthetical.lower()
+    for words, pace, volume, pitch in _DELIVERY:
+        if any(w in text for w in words):
+            return replace(profile, length_scale=profile.length_scale * pace, volume=profile.volume * volume,
+                           pitch=profile.pitch + pitch)
+    return profile
