@@ -27,7 +27,9 @@ from .stages import animate, assemble, image, lipsync, music, parse, publish, vo
 PARSE = parse
 SCENE_STAGES: tuple[runner.Stage, ...] = (image, voice, lipsync, animate)
 FILM_STAGES: tuple[runner.Stage, ...] = (music, assemble, publish)
-STAGE_NAMES = (PARSE.NAME, *(s.NAME for s in SCENE_STAGES), *(s.NAME for s in FILM_STAGES))
+# status.py reports progress by these names without importing the stages.
+assert tuple(s.NAME for s in SCENE_STAGES) == status.SCENE_STAGES
+assert tuple(s.NAME for s in FILM_STAGES) == status.FILM_STAGES
 
 # Film stages finish projects that are nearly done, so they go before new scene work.
 _PRIORITY = {PARSE.NAME: 5, **{s.NAME: 0 for s in SCENE_STAGES}, **{s.NAME: 10 for s in FILM_STAGES}}

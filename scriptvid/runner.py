@@ -200,9 +200,12 @@ def _mark_running(project: Project, stage: str, scene: str | None) -> None:
 
 def _mark_done(project: Project, stage: str, scene: str | None) -> None:
     def change(st: dict[str, Any]) -> None:
-        done = status.scene_entry(st, scene)["done"] if scene else st.setdefault("done", [])
+        entry = status.scene_entry(st, scene) if scene else st
+        done = entry.setdefault("done", [])
         if stage not in done:
             done.append(stage)
+        if scene and set(done) >= set(status.SCENE_STAGES):
+            entry.update(state="completed", stage=None)
 
     status.update(project, change)
 

@@ -17,7 +17,7 @@ from . import fsutil
 from .project import Project
 
 STATES = ("queued", "running", "completed", "failed", "cancelled")
-SCENE_STAGES = ("image", "voice", "animate", "lipsync")
+SCENE_STAGES = ("image", "voice", "lipsync", "animate")  # in pipeline order (pipeline.py checks)
 FILM_STAGES = ("music", "assemble", "publish")
 
 # The seed's weights: parse 0-0.1, the scenes 0.1-0.8 (split evenly), music and assembly 0.8-1.

@@ -62,8 +62,9 @@ def run(job: Job) -> None:
     s = job.settings
     burn = s.subtitles.burn_in and bool(cues)
     args = [*media.FFMPEG, "-i", str(video), "-i", str(audio), "-f", "ffmetadata", "-i", "chapters.txt"]
-    args += ["-i", "film.srt", "-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
+    args += ["-i", "film.srt"] if cues else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
+    args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
     if burn:
         args += ["-vf", f"subtitles=film.srt:force_style='{_SUBTITLE_STYLE}'", *media.x264_args(s.video)]
     else:
@@ -217,14 +218,14 @@ def _mix(job: Job, layout: timeline.Layout) -> Path:
             f"[1:a]aformat=channel_layouts=stereo,volume={s.music.level + 12:.1f}dB[m];"
             "[0:a]aformat=channel_layouts=stereo,asplit=2[d][key];"
             "[m][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400:makeup=1[ducked];"
-            "[d][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+            "[d][ducked]amix=inputs=2:duration=first:normalize=0,aformat=channel_layouts=stereo[out]"
         )
         with fsutil.atomic_path(mixed, ".wav") as tmp:
             proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-i", str(score), "-filter_complex", graph,
                       "-map", "[out]", "-c:a", "pcm_s16le", "-ar", str(rate), str(tmp)])
     else:
         with fsutil.atomic_path(mixed, ".wav") as tmp:
-            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-ac", "2", "-c:a", "pcm_s16le", str(tmp)])
+            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-af", "aformat=channel_layouts=stereo", "-c:a", "pcm_s16le", str(tmp)])
     return _normalise(mixed, render / "mix.wav", s)
 
 
@@ -239,7 +240,8 @@ def _normalise(src: Path, dest: Path, s: Settings) -> Path:
         return src
     second = (f"loudnorm={target}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
               f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
-              f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate}")
+              f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate},"
+              "aformat=channel_layouts=stereo")
     with fsutil.atomic_path(dest, ".wav") as tmp:
         proc.run([*media.FFMPEG, "-i", str(src), "-af", second, "-c:a", "pcm_s16le", str(tmp)])
     return dest

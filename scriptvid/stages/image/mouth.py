@@ -58,14 +58,15 @@ def draw_mouth(frame: np.ndarray, mouth: Mapping[str, float], openness: float, s
         )
         cv2.polylines(patch, [pts], False, _LIP, lip, aa, _SHIFT)
     else:
-        ow = w * (0.62 + 0.26 * t)
+        ow = w * (0.92 - 0.12 * t)  # about the closed width at first, rounder as it opens
         oh = max(h * t, lip * 1.2)
         centre = (_fx(px), _fx(py + oh * 0.12))
         axes = (_fx(ow / 2), _fx(oh / 2))
         cv2.ellipse(patch, centre, axes, 0, 0, 360, _INSIDE, -1, aa, _SHIFT)
         if t > 0.3:
             # Teeth: the ellipse's upper cap, cut by a chord, so they never leave the mouth.
-            ring = cv2.ellipse2Poly((round(px * 8), round((py + oh * 0.12) * 8)), (round(ow * 4), round(oh * 4)), 0, 0, 360, 10)
+            centre8 = (round(px * 8), round((py + oh * 0.12) * 8))
+            ring = np.asarray(cv2.ellipse2Poly(centre8, (round(ow * 4), round(oh * 4)), 0, 0, 360, 10))
             cut = (py + oh * 0.12 - oh * 0.22) * 8
             cap = ring[ring[:, 1] <= cut]
             if len(cap) >= 3:

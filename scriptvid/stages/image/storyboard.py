@@ -19,6 +19,7 @@ with a margin of 8 % of the frame on each side so that a camera can pan over it 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -26,7 +27,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -36,6 +37,7 @@ from scriptvid.model import Scene
 from scriptvid.stages.image.mouth import draw_mouth
 
 RGB = tuple[int, int, int]
+_T = TypeVar("_T")
 Colour = str | tuple[int, ...]
 
 SS = 2  # supersampling factor: drawn at 2x, reduced by area averaging
@@ -184,8 +186,8 @@ _LIGHTS = {
     ),
     "dusk": _Light(
         ((0.0, "#34346f"), (0.45, "#b0577a"), (0.8, "#f08a5d"), (1.0, "#fbc46d")),
-        (0.92, 0.70, 0.66),
-        (22, 6, 18),
+        (0.97, 0.85, 0.82),
+        (16, 4, 16),
         (1.0, 0.86, 0.78),
         (8, 2, 4),
     ),
@@ -207,7 +209,7 @@ _TIMES = (
 
 
 def time_of_day(scene: Scene, prompt: str) -> str:
-    """day, night, dusk or dawn: from the heading's time, else the first time word in heading, prompt, action."""
+    """day, night, dusk or dawn: the heading's time, else the first time word of heading, prompt, action."""
     for text in (scene.time_of_day, scene.heading, prompt, " ".join(scene.action)):
         found = [
             (m.start(), tod)
@@ -242,7 +244,9 @@ class _Glow:
 class _Canvas:
     """A drawing surface in frame coordinates (pixels of the final frame), stored at SS x."""
 
-    def __init__(self, x0: float, y0: float, x1: float, y1: float, img: Image.Image, paint: Callable[..., Any]):
+    def __init__(
+        self, x0: float, y0: float, x1: float, y1: float, img: Image.Image, paint: Callable[..., Any]
+    ):
         self.L, self.T, self.R, self.B = x0, y0, x1, y1
         self.img = img
         self.draw = ImageDraw.Draw(img)
@@ -274,14 +278,20 @@ class _Canvas:
 
     def line(self, pts: Sequence[tuple[float, float]], col: Colour, width: float, **kw: Any) -> None:
         fill = self.paint(col, **kw)
-        self.draw.line([self._p(x, y) for x, y in pts], fill=fill, width=max(1, round(width * SS)), joint="curve")
+        self.draw.line(
+            [self._p(x, y) for x, y in pts], fill=fill, width=max(1, round(width * SS)), joint="curve"
+        )
         for x, y in (pts[0], pts[-1]):
             self.circle(x, y, width / 2, col, **kw)
 
-    def chord(self, cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, col: Colour, **kw: Any) -> None:
+    def chord(
+        self, cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, col: Colour, **kw: Any
+    ) -> None:
         self.draw.chord(self._box(cx - rx, cy - ry, cx + rx, cy + ry), a0, a1, fill=self.paint(col, **kw))
 
-    def vgrad(self, x0: float, y0: float, x1: float, y1: float, stops: Sequence[tuple[float, Colour]]) -> None:
+    def vgrad(
+        self, x0: float, y0: float, x1: float, y1: float, stops: Sequence[tuple[float, Colour]]
+    ) -> None:
         a, b, c, d = (round(v) for v in self._box(x0, y0, x1, y1))
         if c <= a or d <= b:
             return
@@ -299,12 +309,16 @@ class _Ctx:
     interior: bool
     light: _Light
     glows: list[_Glow] = field(default_factory=list)
+    sun_x: float = 0.0  # where the sun or moon stands, for reflections on water
+    people: list[tuple[float, float]] = field(
+        default_factory=list
+    )  # figures' x spans, kept clear of a low sun
 
     @property
     def night(self) -> bool:
         return self.tod == "night"
 
-    def pick(self, options: Sequence[str]) -> str:
+    def pick(self, options: Sequence[_T]) -> _T:
         return options[self.rng.randrange(len(options))]
 
     def u(self, a: float, b: float) -> float:
@@ -326,10 +340,9 @@ def _apply_glows(img: np.ndarray, glows: Sequence[_Glow], ox: float, oy: float) 
         yy, xx = np.ogrid[y0:y1, x0:x1]
         d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2, dtype=np.float32) / g.r
         f = (np.clip(1.0 - d, 0.0, 1.0) ** 2 * g.strength)[..., None]
-        region = img[y0:y1, x0:x1].astype(np.float32)
+        inverse = 255.0 - img[y0:y1, x0:x1].astype(np.float32)
         col = np.array(g.colour, dtype=np.float32)
-        region = 255.0 - (255.0 - region) * (1.0 - f * col / 255.0)
-        img[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+        img[y0:y1, x0:x1] = np.clip(255.5 - inverse * (1.0 - f * col / 255.0), 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------------- scenery helpers
@@ -345,6 +358,7 @@ def _sky_objects(cv: _Canvas, ctx: _Ctx, horizon: float, clouds: bool = True) ->
         side = ctx.rng.random() < 0.5
         mx, my, mr = W * (ctx.u(0.12, 0.28) if side else ctx.u(0.7, 0.86)), H * ctx.u(0.12, 0.2), H * 0.055
         ctx.glow(mx, my, mr * 5, "#9fb8ff", 0.45)
+        ctx.sun_x = mx
         cv.circle(mx, my, mr, "#f6f1dc", lit=True)
         for dx, dy, rr in ((-0.3, -0.2, 0.22), (0.35, 0.25, 0.16), (-0.05, 0.45, 0.12)):
             cv.circle(mx + dx * mr, my + dy * mr, rr * mr, "#e4dec4", lit=True)
@@ -353,16 +367,24 @@ def _sky_objects(cv: _Canvas, ctx: _Ctx, horizon: float, clouds: bool = True) ->
         sx, sy, sr, sc = W * ctx.u(0.72, 0.9), H * ctx.u(0.1, 0.18), H * 0.05, "#fff8de"
         ctx.glow(sx, sy, sr * 5, "#fff3c4", 0.5)
     elif ctx.tod == "dusk":
-        sx, sy, sr, sc = W * ctx.u(0.25, 0.75), horizon - H * 0.03, H * 0.085, "#ffd98a"
+        sx, sy, sr, sc = _clear_x(ctx), horizon - H * 0.07, H * 0.075, "#ffd98a"
         ctx.glow(sx, sy, H * 0.6, "#ffb56b", 0.55)
     else:
-        sx, sy, sr, sc = W * ctx.u(0.2, 0.8), horizon - H * 0.02, H * 0.06, "#fff1d0"
+        sx, sy, sr, sc = _clear_x(ctx), horizon - H * 0.1, H * 0.06, "#fff1d0"
         ctx.glow(sx, sy, H * 0.45, "#ffd9c4", 0.5)
+    ctx.sun_x = sx
     cv.circle(sx, sy, sr, sc, lit=True)
     if clouds:
         for i in range(ctx.rng.randint(2, 4)):
             x = cv.L + (cv.R - cv.L) * (i + ctx.u(0.15, 0.85)) / 4
             _cloud(cv, x, H * ctx.u(0.1, 0.3), H * ctx.u(0.045, 0.075))
+
+
+def _clear_x(ctx: _Ctx) -> float:
+    """The middle of the widest gap between the figures, so that a low sun is not hidden behind one."""
+    edges = sorted([(ctx.W * 0.12, ctx.W * 0.12), *ctx.people, (ctx.W * 0.88, ctx.W * 0.88)])
+    gaps = [(b[0] - a[1], (a[1] + b[0]) / 2) for a, b in itertools.pairwise(edges)]
+    return max(gaps)[1] + ctx.u(-0.02, 0.02) * ctx.W
 
 
 def _cloud(cv: _Canvas, x: float, y: float, s: float) -> None:
@@ -382,7 +404,15 @@ def _tree(cv: _Canvas, x: float, base: float, h: float, leaf: Colour, kind: str 
             wd = h * (0.2 + i * 0.07)
             cv.poly([(x, top), (x + wd, bot), (x - wd, bot)], _shade(leaf, 1.0 - i * 0.06))
         return
-    cv.poly([(x - h * 0.04, base), (x - h * 0.025, base - h * 0.55), (x + h * 0.025, base - h * 0.55), (x + h * 0.04, base)], trunk)
+    cv.poly(
+        [
+            (x - h * 0.04, base),
+            (x - h * 0.025, base - h * 0.55),
+            (x + h * 0.025, base - h * 0.55),
+            (x + h * 0.04, base),
+        ],
+        trunk,
+    )
     cv.circle(x - h * 0.12, base - h * 0.58, h * 0.2, _shade(leaf, 0.9))
     cv.circle(x + h * 0.13, base - h * 0.6, h * 0.19, _shade(leaf, 0.9))
     cv.circle(x, base - h * 0.76, h * 0.24, leaf)
@@ -395,7 +425,6 @@ def _window(
     H = ctx.H
     fw = H * 0.012
     if curtains is not None:
-        cw = (x1 - x0) * 0.3
         cv.rect(x0 - fw * 2, y0 - fw * 2.5, x1 + fw * 2, y0 - fw * 1.4, "#8a6d55", r=fw * 0.5)
     cv.rect(x0 - fw, y0 - fw, x1 + fw, y1 + fw, frame, r=fw * 0.4)
     cv.vgrad(x0, y0, x1, y1, [(p * 1.6, c) for p, c in ctx.light.sky])
@@ -428,11 +457,17 @@ def _window(
         cw = (x1 - x0) * 0.28
         for side in (0, 1):
             xa = x0 - fw * 1.5 if side == 0 else x1 + fw * 1.5 - cw
+            hem = xa + cw * (0.6 if side == 0 else 0.4)
+            top = y0 - fw * 1.5
             cv.poly(
-                [(xa, y0 - fw * 1.5), (xa + cw, y0 - fw * 1.5), (xa + cw * (0.6 if side == 0 else 0.4), y1 + fw * 3),
-                 (xa + (0 if side == 0 else cw * 0.0), y1 + fw * 3)],
+                [
+                    (xa, top),
+                    (xa + cw, top),
+                    (hem if side == 0 else xa + cw, y1 + fw * 3),
+                    (xa if side == 0 else hem, y1 + fw * 3),
+                ],
                 curtains,
-            )  # fmt: skip
+            )
 
 
 def _picture(cv: _Canvas, ctx: _Ctx, x: float, y: float, w: float, h: float) -> None:
@@ -441,7 +476,17 @@ def _picture(cv: _Canvas, ctx: _Ctx, x: float, y: float, w: float, h: float) -> 
     cv.rect(x, y, x + w, y + h, ctx.pick(("#f4e9d8", "#dfeef0", "#f7e1d7")))
     hill = ctx.pick(("#7fb07a", "#e29578", "#6d9dc5", "#f2c14e"))
     cv.circle(x + w * 0.7, y + h * 0.35, min(w, h) * 0.12, ctx.pick(("#f28482", "#f6bd60", "#84a59d")))
-    cv.poly([(x, y + h), (x, y + h * 0.7), (x + w * 0.35, y + h * 0.45), (x + w * 0.7, y + h * 0.75), (x + w, y + h * 0.6), (x + w, y + h)], hill)
+    cv.poly(
+        [
+            (x, y + h),
+            (x, y + h * 0.7),
+            (x + w * 0.35, y + h * 0.45),
+            (x + w * 0.7, y + h * 0.75),
+            (x + w, y + h * 0.6),
+            (x + w, y + h),
+        ],
+        hill,
+    )
 
 
 def _plant(cv: _Canvas, ctx: _Ctx, x: float, base: float, s: float) -> None:
@@ -453,11 +498,21 @@ def _plant(cv: _Canvas, ctx: _Ctx, x: float, base: float, s: float) -> None:
         mid2 = (x + math.cos(ang - 0.25) * s * 0.45, base - s * 0.55 + math.sin(ang - 0.25) * s * 0.45)
         cv.poly([(x, base - s * 0.5), mid, tip, mid2], _shade(leaf, 0.9 + 0.1 * (a % 60 == 0)))
     pot = ctx.pick(("#d9825b", "#e8d8c4", "#4d5b6a", "#c8553d"))
-    cv.poly([(x - s * 0.3, base - s * 0.55), (x + s * 0.3, base - s * 0.55), (x + s * 0.22, base), (x - s * 0.22, base)], pot)
+    cv.poly(
+        [
+            (x - s * 0.3, base - s * 0.55),
+            (x + s * 0.3, base - s * 0.55),
+            (x + s * 0.22, base),
+            (x - s * 0.22, base),
+        ],
+        pot,
+    )
     cv.rect(x - s * 0.33, base - s * 0.62, x + s * 0.33, base - s * 0.5, _shade(pot, 0.9), r=s * 0.03)
 
 
-def _pendant(cv: _Canvas, ctx: _Ctx, x: float, top: float, drop: float, s: float, col: Colour = "#2f3b46") -> None:
+def _pendant(
+    cv: _Canvas, ctx: _Ctx, x: float, top: float, drop: float, s: float, col: Colour = "#2f3b46"
+) -> None:
     cv.rect(x - s * 0.03, top, x + s * 0.03, top + drop, "#3a3a3a")
     y = top + drop
     cv.chord(x, y + s * 0.35, s * 0.6, s * 0.6, 180, 360, col)
@@ -470,7 +525,16 @@ def _table_lamp(cv: _Canvas, ctx: _Ctx, x: float, base: float, s: float) -> None
     cv.rect(x - s * 0.03, base - s * 0.6, x + s * 0.03, base, "#5b4a3e")
     cv.rect(x - s * 0.18, base - s * 0.06, x + s * 0.18, base, "#5b4a3e", r=s * 0.03)
     shade_col = "#ffe7a8" if ctx.night else "#f4e3c1"
-    cv.poly([(x - s * 0.2, base - s * 0.95), (x + s * 0.2, base - s * 0.95), (x + s * 0.32, base - s * 0.58), (x - s * 0.32, base - s * 0.58)], shade_col, lit=ctx.night)
+    cv.poly(
+        [
+            (x - s * 0.2, base - s * 0.95),
+            (x + s * 0.2, base - s * 0.95),
+            (x + s * 0.32, base - s * 0.58),
+            (x - s * 0.32, base - s * 0.58),
+        ],
+        shade_col,
+        lit=ctx.night,
+    )
     if ctx.night:
         ctx.glow(x, base - s * 0.75, ctx.H * 0.45, "#ffc870", 0.6)
 
@@ -479,18 +543,37 @@ def _floor_lamp(cv: _Canvas, ctx: _Ctx, x: float, base: float, h: float) -> None
     cv.rect(x - h * 0.012, base - h * 0.85, x + h * 0.012, base, "#3c3c3c")
     cv.ellipse(x, base, h * 0.09, h * 0.02, "#3c3c3c")
     shade_col = "#ffe7a8" if ctx.night else "#efe2c8"
-    cv.poly([(x - h * 0.08, base - h), (x + h * 0.08, base - h), (x + h * 0.12, base - h * 0.82), (x - h * 0.12, base - h * 0.82)], shade_col, lit=ctx.night)
+    cv.poly(
+        [
+            (x - h * 0.08, base - h),
+            (x + h * 0.08, base - h),
+            (x + h * 0.12, base - h * 0.82),
+            (x - h * 0.12, base - h * 0.82),
+        ],
+        shade_col,
+        lit=ctx.night,
+    )
     if ctx.night:
         ctx.glow(x, base - h * 0.9, ctx.H * 0.5, "#ffc870", 0.6)
 
 
 def _ceiling_light(cv: _Canvas, ctx: _Ctx, x: float, y: float, w: float) -> None:
-    cv.rect(x - w / 2, y, x + w / 2, y + ctx.H * 0.012, "#fffbea" if ctx.night else "#f1f1ec", lit=ctx.night, r=ctx.H * 0.004)
+    cv.rect(
+        x - w / 2,
+        y,
+        x + w / 2,
+        y + ctx.H * 0.012,
+        "#fffbea" if ctx.night else "#f1f1ec",
+        lit=ctx.night,
+        r=ctx.H * 0.004,
+    )
     if ctx.night:
         ctx.glow(x, y, w * 1.6, "#fff0c8", 0.45)
 
 
-def _room(cv: _Canvas, ctx: _Ctx, walls: Sequence[str], floors: Sequence[str], floor_y: float = 0.68) -> tuple[str, str, float]:
+def _room(
+    cv: _Canvas, ctx: _Ctx, walls: Sequence[str], floors: Sequence[str], floor_y: float = 0.68
+) -> tuple[str, str, float]:
     """Back wall, skirting, floor: the base of every interior. Returns (wall, floor, floor line y)."""
     H = ctx.H
     wall, floor = ctx.pick(walls), ctx.pick(floors)
@@ -518,7 +601,9 @@ def _ground(cv: _Canvas, ctx: _Ctx, y: float, near: str, far: str) -> None:
 
 def _kitchen(cv: _Canvas, ctx: _Ctx) -> None:
     W, H = ctx.W, ctx.H
-    wall, _, fy = _room(cv, ctx, ("#f3e9d2", "#dde8e3", "#f6e0d2", "#e6ecd6"), ("#c9a27e", "#b9b4ad", "#d8c3a5"))
+    wall, _, fy = _room(
+        cv, ctx, ("#f3e9d2", "#dde8e3", "#f6e0d2", "#e6ecd6"), ("#c9a27e", "#b9b4ad", "#d8c3a5")
+    )
     cab = ctx.pick(("#5b8e7d", "#3d5a80", "#e9ecef", "#c8553d", "#f2cc8f"))
     top = fy - H * 0.2
     cv.rect(cv.L, top - H * 0.2, cv.R, top, ctx.pick(("#ffffff", "#f7f3ea", "#e3eef2")))  # tiles
@@ -545,10 +630,25 @@ def _kitchen(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(fx, H * 0.38, fx + W * 0.11, H * 0.39, "#c6cdd3")
     cv.rect(fx + W * 0.09, H * 0.22, fx + W * 0.095, H * 0.33, "#9aa3ab", r=H * 0.003)
     sx = W * (0.74 if fx < W * 0.5 else 0.14)
-    cv.poly([(sx, H * 0.08), (sx + W * 0.12, H * 0.08), (sx + W * 0.14, top - H * 0.2), (sx - W * 0.02, top - H * 0.2)], "#b8c0c8")
+    cv.poly(
+        [
+            (sx, H * 0.08),
+            (sx + W * 0.12, H * 0.08),
+            (sx + W * 0.14, top - H * 0.2),
+            (sx - W * 0.02, top - H * 0.2),
+        ],
+        "#b8c0c8",
+    )
     cv.rect(sx - W * 0.01, top - H * 0.03, sx + W * 0.13, top - H * 0.01, "#3a3a3a")
     for k in range(2):
-        cv.rect(sx + W * (0.01 + k * 0.065), top - H * 0.075, sx + W * (0.05 + k * 0.065), top - H * 0.03, ctx.pick(("#c8553d", "#3d5a80", "#e0a458")), r=H * 0.006)
+        cv.rect(
+            sx + W * (0.01 + k * 0.065),
+            top - H * 0.075,
+            sx + W * (0.05 + k * 0.065),
+            top - H * 0.03,
+            ctx.pick(("#c8553d", "#3d5a80", "#e0a458")),
+            r=H * 0.006,
+        )
     _plant(cv, ctx, wx + W * 0.03, top - H * 0.012, H * 0.09)
     for i in range(2):
         _pendant(cv, ctx, W * (0.38 + i * 0.24), cv.T, H * 0.1 - cv.T, H * 0.07, cab)
@@ -564,12 +664,21 @@ def _bedroom(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(bx - W * 0.01, fy - H * 0.17, bx + W * 0.37, fy + H * 0.03, "#fbf7ef", r=H * 0.02)
     cv.rect(bx - W * 0.015, fy - H * 0.12, bx + W * 0.375, fy + H * 0.05, duvet, r=H * 0.02)
     for k in range(2):
-        cv.rect(bx + W * (0.03 + k * 0.17), fy - H * 0.23, bx + W * (0.16 + k * 0.17), fy - H * 0.15, "#ffffff", r=H * 0.03)
+        cv.rect(
+            bx + W * (0.03 + k * 0.17),
+            fy - H * 0.23,
+            bx + W * (0.16 + k * 0.17),
+            fy - H * 0.15,
+            "#ffffff",
+            r=H * 0.03,
+        )
     nx = bx + W * 0.4 if left else bx - W * 0.12
     cv.rect(nx, fy - H * 0.14, nx + W * 0.08, fy, "#a47551", r=H * 0.008)
     _table_lamp(cv, ctx, nx + W * 0.04, fy - H * 0.14, H * 0.2)
     wx = W * (0.62 if left else 0.12)
-    _window(cv, ctx, wx, H * 0.12, wx + W * 0.2, H * 0.45, curtains=ctx.pick(("#c8553d", "#6d9dc5", "#f2cc8f")))
+    _window(
+        cv, ctx, wx, H * 0.12, wx + W * 0.2, H * 0.45, curtains=ctx.pick(("#c8553d", "#6d9dc5", "#f2cc8f"))
+    )
     _picture(cv, ctx, bx + W * 0.13, H * 0.1, W * 0.1, H * 0.12)
     cv.ellipse(W * 0.5, fy + H * 0.2, W * 0.3, H * 0.08, _shade(duvet, 0.85))
 
@@ -582,14 +691,25 @@ def _living_room(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(sx, fy - H * 0.25, sx + W * 0.34, fy - H * 0.06, _shade(sofa, 0.9), r=H * 0.04)
     cv.rect(sx - W * 0.02, fy - H * 0.13, sx + W * 0.36, fy + H * 0.01, sofa, r=H * 0.03)
     for k in range(3):
-        cv.rect(sx + W * (0.01 + k * 0.112), fy - H * 0.17, sx + W * (0.11 + k * 0.112), fy - H * 0.1, _shade(sofa, 1.1), r=H * 0.025)
+        cv.rect(
+            sx + W * (0.01 + k * 0.112),
+            fy - H * 0.17,
+            sx + W * (0.11 + k * 0.112),
+            fy - H * 0.1,
+            _shade(sofa, 1.1),
+            r=H * 0.025,
+        )
     for dx in (-0.03, 0.35):
-        cv.rect(sx + W * dx, fy - H * 0.17, sx + W * (dx + 0.04), fy + H * 0.02, _shade(sofa, 0.82), r=H * 0.02)
+        cv.rect(
+            sx + W * dx, fy - H * 0.17, sx + W * (dx + 0.04), fy + H * 0.02, _shade(sofa, 0.82), r=H * 0.02
+        )
     _floor_lamp(cv, ctx, sx - W * 0.07, fy + H * 0.01, H * 0.5)
     for k in range(ctx.rng.randint(1, 3)):
         _picture(cv, ctx, sx + W * (0.04 + k * 0.11), H * ctx.u(0.14, 0.2), W * 0.08, H * 0.13)
     wx = W * (0.04 if sx > W * 0.35 else 0.78)
-    _window(cv, ctx, wx, H * 0.1, wx + W * 0.16, H * 0.5, curtains=ctx.pick(("#f2cc8f", "#84a59d", "#e5989b")))
+    _window(
+        cv, ctx, wx, H * 0.1, wx + W * 0.16, H * 0.5, curtains=ctx.pick(("#f2cc8f", "#84a59d", "#e5989b"))
+    )
     _plant(cv, ctx, sx + W * 0.45, fy + H * 0.01, H * 0.22)
     cv.ellipse(W * 0.5, fy + H * 0.18, W * 0.34, H * 0.07, ctx.pick(("#e5989b", "#b5c99a", "#f6bd60")))
 
@@ -611,7 +731,14 @@ def _office(cv: _Canvas, ctx: _Ctx) -> None:
         cv.rect(dx + W * 0.2, fy - H * 0.115, dx + W * 0.21, fy + H * 0.02, "#6b7280")
         mx = dx + W * ctx.u(0.04, 0.12)
         cv.rect(mx, fy - H * 0.26, mx + W * 0.08, fy - H * 0.16, "#2b2d42", r=H * 0.006)
-        cv.rect(mx + W * 0.005, fy - H * 0.25, mx + W * 0.075, fy - H * 0.17, "#8ecae6" if not ctx.night else "#bde0fe", lit=ctx.night)
+        cv.rect(
+            mx + W * 0.005,
+            fy - H * 0.25,
+            mx + W * 0.075,
+            fy - H * 0.17,
+            "#8ecae6" if not ctx.night else "#bde0fe",
+            lit=ctx.night,
+        )
         cv.rect(mx + W * 0.037, fy - H * 0.16, mx + W * 0.043, fy - H * 0.13, "#2b2d42")
     _plant(cv, ctx, W * ctx.u(0.02, 0.05), fy + H * 0.02, H * 0.24)
     cv.rect(cv.L, fy - H * 0.004, cv.R, fy, _shade(wall, 0.7))
@@ -653,7 +780,13 @@ def _hospital(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(bx + W * 0.1, fy - H * 0.19, bx + W * 0.31, fy - H * 0.13, "#a8dadc", r=H * 0.01)
     mx = bx - W * 0.1
     cv.rect(mx, H * 0.2, mx + W * 0.08, H * 0.32, "#2b2d42", r=H * 0.008)
-    pts = [(mx + W * 0.008 + k * W * 0.0064, H * 0.26 - (H * 0.035 if k in (5, 6) else 0) * (1 if k == 5 else -0.5)) for k in range(11)]
+    pts = [
+        (
+            mx + W * 0.008 + k * W * 0.0064,
+            H * 0.26 - (H * 0.035 if k in (5, 6) else 0) * (1 if k == 5 else -0.5),
+        )
+        for k in range(11)
+    ]
     cv.line(pts, "#52e08a", H * 0.004, lit=True)
     cv.rect(mx + W * 0.037, H * 0.32, mx + W * 0.043, fy, "#9aa5b1")
     cv.rect(W * 0.1, cv.T, W * 0.1 + H * 0.01, cv.T + H * 0.06, "#9aa5b1")
@@ -661,7 +794,13 @@ def _hospital(cv: _Canvas, ctx: _Ctx) -> None:
     cur = ctx.pick(("#9ad1d4", "#f2d0a4", "#cdb4db"))
     for k in range(5):
         x = cv.L + k * (W * 0.25 - cv.L) / 5
-        cv.rect(x, cv.T + H * 0.07, x + (W * 0.25 - cv.L) / 5 + 1, fy + H * 0.04, _shade(cur, 1.0 if k % 2 else 0.92))
+        cv.rect(
+            x,
+            cv.T + H * 0.07,
+            x + (W * 0.25 - cv.L) / 5 + 1,
+            fy + H * 0.04,
+            _shade(cur, 1.0 if k % 2 else 0.92),
+        )
     _window(cv, ctx, W * 0.32, H * 0.12, W * 0.46, H * 0.42, frame="#ffffff")
     for i in range(2):
         _ceiling_light(cv, ctx, W * (0.4 + i * 0.35), cv.T + H * 0.06, W * 0.12)
@@ -687,7 +826,9 @@ def _bar(cv: _Canvas, ctx: _Ctx) -> None:
         x = cv.L + k * H * 0.12
         cv.rect(x + H * 0.01, fy - H * 0.11, x + H * 0.11, fy + H * 0.01, _shade(wood, 0.88), r=H * 0.005)
     for i in range(3):
-        _pendant(cv, ctx, W * (0.2 + i * 0.3), cv.T, H * 0.06 - cv.T + ctx.u(0, H * 0.05), H * 0.07, "#c9a227")
+        _pendant(
+            cv, ctx, W * (0.2 + i * 0.3), cv.T, H * 0.06 - cv.T + ctx.u(0, H * 0.05), H * 0.07, "#c9a227"
+        )
 
 
 def _church(cv: _Canvas, ctx: _Ctx) -> None:
@@ -701,8 +842,23 @@ def _church(cv: _Canvas, ctx: _Ctx) -> None:
         for r in range(3):
             for c in range(2):
                 col = cols[(i + r + c) % len(cols)]
-                cv.rect(x + W * (0.008 + c * 0.039), H * (0.2 + r * 0.105), x + W * (0.043 + c * 0.039), H * (0.295 + r * 0.105), _mix(col, "#ffffff", 0.3 if not ctx.night else 0.0), lit=False)
-        cv.ellipse(x + W * 0.045, H * 0.185, W * 0.036, H * 0.06, "#e0a458")
+                cv.rect(
+                    x + W * (0.008 + c * 0.039),
+                    H * (0.2 + r * 0.105),
+                    x + W * (0.043 + c * 0.039),
+                    H * (0.295 + r * 0.105),
+                    _mix(col, "#ffffff", 0.3 if not ctx.night else 0.0),
+                    lit=False,
+                )
+        cv.chord(
+            x + W * 0.045,
+            H * 0.2,
+            W * 0.035,
+            H * 0.065,
+            180,
+            360,
+            _mix("#e0a458", "#ffffff", 0.3 if not ctx.night else 0.0),
+        )
     cv.rect(W * 0.44, fy - H * 0.14, W * 0.56, fy, "#f4f1de")
     cv.rect(W * 0.43, fy - H * 0.16, W * 0.57, fy - H * 0.14, "#c9a227")
     for k in range(3):
@@ -766,7 +922,16 @@ def _hallway(cv: _Canvas, ctx: _Ctx) -> None:
     for t in (0.3, 0.6, 0.85):
         y = vy + (cv.T - vy) * t
         w = W * 0.12 + (W * 0.4) * t
-        cv.poly([(vx - w * 0.2, y), (vx + w * 0.2, y), (vx + w * 0.22, y + H * 0.01 * t), (vx - w * 0.22, y + H * 0.01 * t)], "#fffbea", lit=True)
+        cv.poly(
+            [
+                (vx - w * 0.2, y),
+                (vx + w * 0.2, y),
+                (vx + w * 0.22, y + H * 0.01 * t),
+                (vx - w * 0.22, y + H * 0.01 * t),
+            ],
+            "#fffbea",
+            lit=True,
+        )
         if ctx.night:
             ctx.glow(vx, y, H * 0.3 * t + H * 0.1, "#fff0c8", 0.4)
 
@@ -792,7 +957,9 @@ def _shelves(cv: _Canvas, ctx: _Ctx, goods: str) -> None:
             while x < x1 - H * 0.03:
                 if goods == "books":
                     bw, bh = H * ctx.u(0.018, 0.03), rh * ctx.u(0.6, 0.85)
-                    col = ctx.pick(("#c8553d", "#3d5a80", "#e0a458", "#5b8e7d", "#6a4c93", "#f4f1de", "#2b2d42"))
+                    col = ctx.pick(
+                        ("#c8553d", "#3d5a80", "#e0a458", "#5b8e7d", "#6a4c93", "#f4f1de", "#2b2d42")
+                    )
                     gap = 0.0
                 elif goods == "boxes":
                     bw, bh = rh * ctx.u(0.6, 0.9), rh * ctx.u(0.5, 0.8)
@@ -800,7 +967,9 @@ def _shelves(cv: _Canvas, ctx: _Ctx, goods: str) -> None:
                     gap = H * 0.01
                 else:
                     bw, bh = H * ctx.u(0.03, 0.05), rh * ctx.u(0.4, 0.7)
-                    col = ctx.pick(("#e63946", "#f4a261", "#2a9d8f", "#e9c46a", "#457b9d", "#ffffff", "#90be6d"))
+                    col = ctx.pick(
+                        ("#e63946", "#f4a261", "#2a9d8f", "#e9c46a", "#457b9d", "#ffffff", "#90be6d")
+                    )
                     gap = H * 0.005
                 if x + bw > x1 - H * 0.01:
                     break
@@ -823,7 +992,11 @@ def _lab(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(W * 0.3, H * 0.1, W * 0.7, H * 0.38, "#ffffff", r=H * 0.008)
     cv.rect(W * 0.3, H * 0.1, W * 0.7, H * 0.38, "#ffffff")
     for k in range(4):
-        cv.line([(W * 0.33, H * (0.15 + k * 0.055)), (W * ctx.u(0.45, 0.66), H * (0.15 + k * 0.055))], ctx.pick(("#3d5a80", "#c8553d", "#2a9d8f")), H * 0.005)
+        cv.line(
+            [(W * 0.33, H * (0.15 + k * 0.055)), (W * ctx.u(0.45, 0.66), H * (0.15 + k * 0.055))],
+            ctx.pick(("#3d5a80", "#c8553d", "#2a9d8f")),
+            H * 0.005,
+        )
     cv.rect(cv.L, fy - H * 0.16, cv.R, fy + H * 0.02, "#dfe4ea")
     cv.rect(cv.L, fy - H * 0.18, cv.R, fy - H * 0.15, "#2b2d42")
     for k in range(int((cv.R - cv.L) / (H * 0.16)) + 1):
@@ -834,11 +1007,36 @@ def _lab(cv: _Canvas, ctx: _Ctx) -> None:
         col = ctx.pick(("#7ae582", "#48cae4", "#ff6b6b", "#ffd166", "#c77dff"))
         s = H * ctx.u(0.05, 0.08)
         if ctx.rng.random() < 0.5:
-            cv.poly([(x - s * 0.15, fy - H * 0.18 - s), (x + s * 0.15, fy - H * 0.18 - s), (x + s * 0.5, fy - H * 0.18), (x - s * 0.5, fy - H * 0.18)], "#e9f5f9")
-            cv.poly([(x - s * 0.33, fy - H * 0.18 - s * 0.45), (x + s * 0.33, fy - H * 0.18 - s * 0.45), (x + s * 0.5, fy - H * 0.18), (x - s * 0.5, fy - H * 0.18)], col, lit=ctx.night)
+            cv.poly(
+                [
+                    (x - s * 0.15, fy - H * 0.18 - s),
+                    (x + s * 0.15, fy - H * 0.18 - s),
+                    (x + s * 0.5, fy - H * 0.18),
+                    (x - s * 0.5, fy - H * 0.18),
+                ],
+                "#e9f5f9",
+            )
+            cv.poly(
+                [
+                    (x - s * 0.33, fy - H * 0.18 - s * 0.45),
+                    (x + s * 0.33, fy - H * 0.18 - s * 0.45),
+                    (x + s * 0.5, fy - H * 0.18),
+                    (x - s * 0.5, fy - H * 0.18),
+                ],
+                col,
+                lit=ctx.night,
+            )
         else:
             cv.rect(x - s * 0.12, fy - H * 0.18 - s * 1.3, x + s * 0.12, fy - H * 0.18, "#e9f5f9", r=s * 0.1)
-            cv.rect(x - s * 0.12, fy - H * 0.18 - s * 0.6, x + s * 0.12, fy - H * 0.18, col, r=s * 0.1, lit=ctx.night)
+            cv.rect(
+                x - s * 0.12,
+                fy - H * 0.18 - s * 0.6,
+                x + s * 0.12,
+                fy - H * 0.18,
+                col,
+                r=s * 0.1,
+                lit=ctx.night,
+            )
         x += H * ctx.u(0.12, 0.3)
     for i in range(3):
         _ceiling_light(cv, ctx, W * (0.2 + i * 0.3), cv.T + H * 0.06, W * 0.12)
@@ -856,12 +1054,23 @@ def _aquarium(cv: _Canvas, ctx: _Ctx) -> None:
     for _ in range(9):
         x = ctx.u(x0 + H * 0.03, x1 - H * 0.03)
         h = H * ctx.u(0.1, 0.25)
-        cv.line([(x, y1 - H * 0.03), (x + ctx.u(-1, 1) * H * 0.03, y1 - h * 0.5), (x, y1 - h)], ctx.pick(("#2d6a4f", "#52b788", "#40916c")), H * 0.014, lit=True)
+        cv.line(
+            [(x, y1 - H * 0.03), (x + ctx.u(-1, 1) * H * 0.03, y1 - h * 0.5), (x, y1 - h)],
+            ctx.pick(("#2d6a4f", "#52b788", "#40916c")),
+            H * 0.014,
+            lit=True,
+        )
     for _ in range(ctx.rng.randint(6, 10)):
-        x, y, s = ctx.u(x0 + H * 0.06, x1 - H * 0.06), ctx.u(y0 + H * 0.06, y1 - H * 0.12), H * ctx.u(0.02, 0.04)
-        d = ctx.pick((-1.0, 1.0))  # type: ignore[arg-type]
+        x, y, s = (
+            ctx.u(x0 + H * 0.06, x1 - H * 0.06),
+            ctx.u(y0 + H * 0.06, y1 - H * 0.12),
+            H * ctx.u(0.02, 0.04),
+        )
+        d = ctx.pick((-1.0, 1.0))
         col = ctx.pick(("#ff9f1c", "#ffbf69", "#f15bb5", "#fee440", "#ff6b6b"))
-        cv.poly([(x - d * s, y), (x - d * s * 1.6, y - s * 0.6), (x - d * s * 1.6, y + s * 0.6)], col, lit=True)
+        cv.poly(
+            [(x - d * s, y), (x - d * s * 1.6, y - s * 0.6), (x - d * s * 1.6, y + s * 0.6)], col, lit=True
+        )
         cv.ellipse(x, y, s * 1.1, s * 0.6, col, lit=True)
         cv.circle(x + d * s * 0.6, y - s * 0.15, s * 0.12, "#1d1d26", lit=True)
     for _ in range(25):
@@ -876,7 +1085,14 @@ def _hills(cv: _Canvas, ctx: _Ctx, base: float, amp: float, col: Colour, step: f
     pts = [(cv.L, cv.B)]
     x, ph = cv.L, ctx.u(0, 6.28)
     while x <= cv.R + step:
-        pts.append((x, base - amp * (0.5 + 0.5 * math.sin(x / (ctx.W * 0.22) + ph)) - amp * 0.3 * math.sin(x / (ctx.W * 0.07) + ph * 2)))
+        pts.append(
+            (
+                x,
+                base
+                - amp * (0.5 + 0.5 * math.sin(x / (ctx.W * 0.22) + ph))
+                - amp * 0.3 * math.sin(x / (ctx.W * 0.07) + ph * 2),
+            )
+        )
         x += step
     pts.append((cv.R, cv.B))
     cv.poly(pts, col)
@@ -896,8 +1112,17 @@ def _generic_exterior(cv: _Canvas, ctx: _Ctx) -> None:
     _ground(cv, ctx, hz + H * 0.08, "#8ab17d", "#6a994e")
     for _ in range(ctx.rng.randint(3, 6)):
         x = ctx.u(cv.L, cv.R)
-        _tree(cv, x, hz + H * ctx.u(0.06, 0.1), H * ctx.u(0.2, 0.32), ctx.pick(("#40916c", "#52b788", "#2d6a4f")), ctx.pick(("round", "pine")))
-    cv.poly([(W * 0.47, hz + H * 0.08), (W * 0.53, hz + H * 0.08), (W * 0.75, cv.B), (W * 0.25, cv.B)], "#e9d8a6")
+        _tree(
+            cv,
+            x,
+            hz + H * ctx.u(0.06, 0.1),
+            H * ctx.u(0.2, 0.32),
+            ctx.pick(("#40916c", "#52b788", "#2d6a4f")),
+            ctx.pick(("round", "pine")),
+        )
+    cv.poly(
+        [(W * 0.47, hz + H * 0.08), (W * 0.53, hz + H * 0.08), (W * 0.75, cv.B), (W * 0.25, cv.B)], "#e9d8a6"
+    )
 
 
 def _street(cv: _Canvas, ctx: _Ctx) -> None:
@@ -937,8 +1162,24 @@ def _street(cv: _Canvas, ctx: _Ctx) -> None:
         cx = W * ctx.u(0.1, 0.8)
         col = ctx.pick(("#e63946", "#457b9d", "#f4a261", "#2a9d8f"))
         cv.rect(cx, H * 0.6, cx + W * 0.16, H * 0.68, col, r=H * 0.025)
-        cv.poly([(cx + W * 0.03, H * 0.6), (cx + W * 0.05, H * 0.555), (cx + W * 0.11, H * 0.555), (cx + W * 0.135, H * 0.6)], col)
-        cv.poly([(cx + W * 0.04, H * 0.6), (cx + W * 0.055, H * 0.565), (cx + W * 0.105, H * 0.565), (cx + W * 0.125, H * 0.6)], "#bde0fe")
+        cv.poly(
+            [
+                (cx + W * 0.03, H * 0.6),
+                (cx + W * 0.05, H * 0.555),
+                (cx + W * 0.11, H * 0.555),
+                (cx + W * 0.135, H * 0.6),
+            ],
+            col,
+        )
+        cv.poly(
+            [
+                (cx + W * 0.04, H * 0.6),
+                (cx + W * 0.055, H * 0.565),
+                (cx + W * 0.105, H * 0.565),
+                (cx + W * 0.125, H * 0.6),
+            ],
+            "#bde0fe",
+        )
         for wx in (cx + W * 0.035, cx + W * 0.125):
             cv.circle(wx, H * 0.68, H * 0.022, "#2b2d42")
             cv.circle(wx, H * 0.68, H * 0.01, "#adb5bd")
@@ -950,7 +1191,9 @@ def _street(cv: _Canvas, ctx: _Ctx) -> None:
     for lx in (W * ctx.u(0.05, 0.2), W * ctx.u(0.75, 0.95)):
         cv.rect(lx - H * 0.006, H * 0.3, lx + H * 0.006, H * 0.76, "#3d405b")
         cv.line([(lx, H * 0.3), (lx + H * 0.05, H * 0.28)], "#3d405b", H * 0.01)
-        cv.ellipse(lx + H * 0.06, H * 0.29, H * 0.025, H * 0.01, "#fff1c4" if ctx.night else "#e9ecef", lit=ctx.night)
+        cv.ellipse(
+            lx + H * 0.06, H * 0.29, H * 0.025, H * 0.01, "#fff1c4" if ctx.night else "#e9ecef", lit=ctx.night
+        )
         if ctx.night:
             ctx.glow(lx + H * 0.06, H * 0.3, H * 0.35, "#ffd98a", 0.5)
     _tree(cv, W * ctx.u(0.3, 0.65), H * 0.76, H * 0.36, ctx.pick(("#52b788", "#40916c")))
@@ -969,15 +1212,23 @@ def _rooftop(cv: _Canvas, ctx: _Ctx) -> None:
             cv.rect(x, top, x + bw + 1, hz, col)
             if ctx.night:
                 for _ in range(int(bw * (hz - top) / (H * H) * 400)):
-                    cv.rect(*(lambda a, b: (a, b, a + H * 0.008, b + H * 0.012))(ctx.u(x + 2, x + bw - 6), ctx.u(top + 4, hz - 8)), "#ffd98a", lit=True)
+                    cv.rect(
+                        *(lambda a, b: (a, b, a + H * 0.008, b + H * 0.012))(
+                            ctx.u(x + 2, x + bw - 6), ctx.u(top + 4, hz - 8)
+                        ),
+                        "#ffd98a",
+                        lit=True,
+                    )
             x += bw
     wall = ctx.pick(("#b5838d", "#8d99ae", "#a98467"))
     cv.rect(cv.L, hz - H * 0.05, cv.R, H * 0.7, wall)
     cv.rect(cv.L, hz - H * 0.06, cv.R, hz - H * 0.045, _shade(wall, 1.15))
     cv.rect(cv.L, H * 0.7, cv.R, cv.B, "#6c757d")
     for k in range(int((cv.R - cv.L) / (W * 0.12)) + 1):
-        cv.line([(cv.L + k * W * 0.12, H * 0.7), (cv.L + k * W * 0.12 - W * 0.06, cv.B)], "#636a72", H * 0.003)
-    tx = W * ctx.pick((0.08, 0.82))  # type: ignore[arg-type]
+        cv.line(
+            [(cv.L + k * W * 0.12, H * 0.7), (cv.L + k * W * 0.12 - W * 0.06, cv.B)], "#636a72", H * 0.003
+        )
+    tx = W * ctx.pick((0.08, 0.82))
     cv.rect(tx, H * 0.22, tx + W * 0.1, H * 0.42, "#8b5e3c", r=H * 0.01)
     cv.poly([(tx - W * 0.01, H * 0.22), (tx + W * 0.05, H * 0.14), (tx + W * 0.11, H * 0.22)], "#6f4e37")
     for lx in (tx + W * 0.015, tx + W * 0.085):
@@ -985,7 +1236,10 @@ def _rooftop(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(W * 0.4, H * 0.6, W * 0.52, H * 0.7, "#adb5bd", r=H * 0.008)
     cv.circle(W * 0.46, H * 0.65, H * 0.03, "#8d99ae")
     if ctx.night or ctx.tod == "dusk":
-        pts = [(cv.L + k * W * 0.05, H * 0.3 + math.sin(k * 0.6) * H * 0.02 + H * 0.03 * (k % 2)) for k in range(int((cv.R - cv.L) / (W * 0.05)) + 1)]
+        pts = [
+            (cv.L + k * W * 0.05, H * 0.3 + math.sin(k * 0.6) * H * 0.02 + H * 0.03 * (k % 2))
+            for k in range(int((cv.R - cv.L) / (W * 0.05)) + 1)
+        ]
         cv.line(pts, "#2b2d42", H * 0.002)
         for p in pts:
             cv.circle(p[0], p[1] + H * 0.01, H * 0.007, "#ffe8a3", lit=True)
@@ -996,22 +1250,21 @@ def _forest(cv: _Canvas, ctx: _Ctx) -> None:
     hz = H * 0.62
     _sky_objects(cv, ctx, hz, clouds=False)
     for layer in range(3):
-        t = (0.65, 0.4, 0.15)[layer]
-        col = _far(ctx, ("#74a57f", "#4f8a5b", "#2d6a4f")[layer], t)
+        t = (0.5, 0.28, 0.08)[layer]
+        col = _far(ctx, ("#5e9c6e", "#3f8a5a", "#2d6a4f")[layer], t)
         _hills(cv, ctx, hz + layer * H * 0.03, H * 0.03, col, W * 0.03)
         x = cv.L + ctx.u(0, W * 0.05)
         while x < cv.R:
             h = H * ctx.u(0.22, 0.36) * (0.7 + layer * 0.2)
             _tree(cv, x, hz + layer * H * 0.035, h, col, "pine")
             x += W * ctx.u(0.03, 0.07) * (1 + layer * 0.4)
-    _ground(cv, ctx, hz + H * 0.1, "#7fa36b", "#5e8c52")
-    for side in (cv.L + W * 0.02, cv.R - W * 0.06):
-        cv.rect(side, cv.T, side + W * 0.045, H * 0.8, "#5a3e2b")
-    cv.ellipse(cv.L + W * 0.05, cv.T + H * 0.05, W * 0.14, H * 0.2, "#2d6a4f")
-    cv.ellipse(cv.R - W * 0.04, cv.T + H * 0.08, W * 0.15, H * 0.22, "#2d6a4f")
-    for _ in range(14):
-        x, y = ctx.u(cv.L, cv.R), ctx.u(H * 0.78, cv.B)
-        cv.ellipse(x, y, H * 0.03, H * 0.012, "#4f7942")
+    _ground(cv, ctx, hz + H * 0.1, "#8cb369", "#5e8c52")
+    for x in (W * ctx.u(-0.02, 0.04), W * ctx.u(0.94, 1.02)):
+        _tree(cv, x, H * 0.8, H * 0.85, "#2f6b45", "pine")
+    for _ in range(16):
+        x, y = ctx.u(cv.L, cv.R), ctx.u(H * 0.76, cv.B)
+        for d in (-1, 0, 1):
+            cv.line([(x + d * H * 0.006, y), (x + d * H * 0.016, y - H * 0.03)], "#5b8c4a", H * 0.006)
     if ctx.night:
         for _ in range(10):
             x, y = ctx.u(W * 0.05, W * 0.95), ctx.u(H * 0.55, H * 0.8)
@@ -1043,7 +1296,9 @@ def _park(cv: _Canvas, ctx: _Ctx) -> None:
     if ctx.night:
         ctx.glow(lx, H * 0.32, H * 0.35, "#ffd98a", 0.5)
     for _ in range(20):
-        cv.circle(ctx.u(cv.L, cv.R), ctx.u(H * 0.86, cv.B), H * 0.006, ctx.pick(("#ffafcc", "#ffd166", "#ffffff")))
+        cv.circle(
+            ctx.u(cv.L, cv.R), ctx.u(H * 0.86, cv.B), H * 0.006, ctx.pick(("#ffafcc", "#ffd166", "#ffffff"))
+        )
 
 
 def _beach(cv: _Canvas, ctx: _Ctx) -> None:
@@ -1054,31 +1309,61 @@ def _beach(cv: _Canvas, ctx: _Ctx) -> None:
     cv.vgrad(cv.L, hz, cv.R, H * 0.72, [(0.0, _mix(sea_far, ctx.light.sky[-1][1], 0.3)), (1.0, sea_near)])
     for _ in range(18):
         x, y = ctx.u(cv.L, cv.R), ctx.u(hz + H * 0.02, H * 0.7)
-        cv.rect(x, y, x + W * ctx.u(0.02, 0.06) * (y - hz) / (H * 0.15), y + H * 0.004, _mix(sea_near, "#ffffff", 0.35), r=H * 0.002)
+        cv.rect(
+            x,
+            y,
+            x + W * ctx.u(0.02, 0.06) * (y - hz) / (H * 0.15),
+            y + H * 0.004,
+            _mix(sea_near, "#ffffff", 0.35),
+            r=H * 0.002,
+        )
     cv.rect(cv.L, H * 0.7, cv.R, cv.B, ctx.light.grade("#f1dca7", False))
-    pts = [(cv.L + k * W * 0.04, H * 0.715 + math.sin(k * 1.3) * H * 0.008) for k in range(int((cv.R - cv.L) / (W * 0.04)) + 2)]
+    pts = [
+        (cv.L + k * W * 0.04, H * 0.715 + math.sin(k * 1.3) * H * 0.008)
+        for k in range(int((cv.R - cv.L) / (W * 0.04)) + 2)
+    ]
     cv.poly([(cv.L, H * 0.69), *pts, (cv.R + W * 0.04, H * 0.69)], "#ffffff")
     cv.rect(cv.L, H * 0.8, cv.R, cv.B, ctx.light.grade("#f4e1b5", False))
-    px = W * ctx.pick((0.1, 0.86))  # type: ignore[arg-type]
+    px = W * ctx.pick((0.1, 0.86))
     lean = 1 if px < W / 2 else -1
-    trunk = [(px + lean * W * 0.03 * (1 - (k / 8)) ** 2 * 0 + lean * W * 0.04 * (k / 8) ** 1.5, H * 0.82 - k * H * 0.07) for k in range(9)]
+    trunk = [
+        (
+            px + lean * W * 0.03 * (1 - (k / 8)) ** 2 * 0 + lean * W * 0.04 * (k / 8) ** 1.5,
+            H * 0.82 - k * H * 0.07,
+        )
+        for k in range(9)
+    ]
     cv.line(trunk, "#8b5e3c", H * 0.025)
     tx, ty = trunk[-1]
     for a in (-160, -120, -70, -20, 20, 60, 100):
         ang = math.radians(a)
         tip = (tx + math.cos(ang) * H * 0.18, ty + math.sin(ang) * H * 0.08 + H * 0.06)
-        cv.line([(tx, ty), ((tx + tip[0]) / 2, ty + math.sin(ang) * H * 0.06 - H * 0.02), tip], "#40916c", H * 0.03)
+        cv.line(
+            [(tx, ty), ((tx + tip[0]) / 2, ty + math.sin(ang) * H * 0.06 - H * 0.02), tip],
+            "#40916c",
+            H * 0.03,
+        )
     ux = W * ctx.u(0.35, 0.65)
     cv.rect(ux - H * 0.004, H * 0.5, ux + H * 0.004, H * 0.8, "#f4f1de")
     cols = ("#e63946", "#ffffff")
     for k in range(6):
         a0, a1 = 180 + k * 30, 180 + (k + 1) * 30
-        cv.draw.pieslice(cv._box(ux - H * 0.16, H * 0.44, ux + H * 0.16, H * 0.56), a0, a1, fill=cv.paint(cols[k % 2]))
+        cv.draw.pieslice(
+            cv._box(ux - H * 0.16, H * 0.44, ux + H * 0.16, H * 0.56), a0, a1, fill=cv.paint(cols[k % 2])
+        )
     if ctx.night or ctx.tod in ("dusk", "dawn"):
         for k in range(10):
             y = hz + H * 0.01 + k * H * 0.015
             w = W * (0.03 + k * 0.008)
-            cv.rect(W * 0.5 - w / 2 + ctx.u(-W * 0.02, W * 0.02), y, W * 0.5 + w / 2, y + H * 0.004, "#ffe8a3" if not ctx.night else "#dfe8ff", lit=True, r=H * 0.002)
+            cv.rect(
+                ctx.sun_x - w / 2 + ctx.u(-W * 0.02, W * 0.02),
+                y,
+                ctx.sun_x + w / 2,
+                y + H * 0.004,
+                "#ffe8a3" if not ctx.night else _mix("#dfe8ff", sea_near, 0.45),
+                lit=True,
+                r=H * 0.002,
+            )
 
 
 def _desert(cv: _Canvas, ctx: _Ctx) -> None:
@@ -1086,7 +1371,10 @@ def _desert(cv: _Canvas, ctx: _Ctx) -> None:
     hz = H * 0.6
     _sky_objects(cv, ctx, hz, clouds=False)
     mx = W * ctx.u(0.1, 0.6)
-    cv.poly([(mx, hz), (mx + W * 0.03, hz - H * 0.14), (mx + W * 0.16, hz - H * 0.14), (mx + W * 0.2, hz)], _far(ctx, "#c1666b", 0.5))
+    cv.poly(
+        [(mx, hz), (mx + W * 0.03, hz - H * 0.14), (mx + W * 0.16, hz - H * 0.14), (mx + W * 0.2, hz)],
+        _far(ctx, "#c1666b", 0.5),
+    )
     _hills(cv, ctx, hz, H * 0.04, _far(ctx, "#e9b872", 0.35), W * 0.03)
     _hills(cv, ctx, hz + H * 0.08, H * 0.05, ctx.light.grade("#e6a157", False), W * 0.03)
     _ground(cv, ctx, hz + H * 0.14, "#f2c88f", "#e6a965")
@@ -1111,7 +1399,16 @@ def _mountain(cv: _Canvas, ctx: _Ctx) -> None:
             w, h = W * ctx.u(0.2, 0.35), H * ctx.u(0.25, 0.42) * (1 - layer * 0.25)
             peak = (x + w / 2, hz - h)
             cv.poly([(x, hz + 2), peak, (x + w, hz + 2)], col)
-            cv.poly([peak, (peak[0] - w * 0.12, peak[1] + h * 0.25), (peak[0] - w * 0.03, peak[1] + h * 0.2), (peak[0] + w * 0.04, peak[1] + h * 0.27), (peak[0] + w * 0.12, peak[1] + h * 0.25)], _mix("#ffffff", col, 0.15))
+            cv.poly(
+                [
+                    peak,
+                    (peak[0] - w * 0.12, peak[1] + h * 0.25),
+                    (peak[0] - w * 0.03, peak[1] + h * 0.2),
+                    (peak[0] + w * 0.04, peak[1] + h * 0.27),
+                    (peak[0] + w * 0.12, peak[1] + h * 0.25),
+                ],
+                _mix("#ffffff", col, 0.15),
+            )
             x += w * ctx.u(0.5, 0.8)
     _hills(cv, ctx, hz + H * 0.02, H * 0.04, ctx.light.grade("#6a994e", False), W * 0.03)
     x = cv.L
@@ -1131,7 +1428,9 @@ def _lake(cv: _Canvas, ctx: _Ctx) -> None:
         _tree(cv, x, hz + H * 0.01, H * ctx.u(0.08, 0.13), _far(ctx, "#2d6a4f", 0.35), "pine")
         x += W * ctx.u(0.02, 0.05)
     water = ctx.light.grade("#5fa8d3", False)
-    cv.vgrad(cv.L, hz + H * 0.01, cv.R, H * 0.74, [(0.0, _mix(water, ctx.light.sky[-1][1], 0.45)), (1.0, water)])
+    cv.vgrad(
+        cv.L, hz + H * 0.01, cv.R, H * 0.74, [(0.0, _mix(water, ctx.light.sky[-1][1], 0.45)), (1.0, water)]
+    )
     for _ in range(22):
         x, y = ctx.u(cv.L, cv.R), ctx.u(hz + H * 0.03, H * 0.72)
         cv.rect(x, y, x + W * ctx.u(0.02, 0.07), y + H * 0.004, _mix(water, "#ffffff", 0.3), r=H * 0.002)
@@ -1142,7 +1441,15 @@ def _lake(cv: _Canvas, ctx: _Ctx) -> None:
             cv.line([(x, H * 0.74), (x + d * H * 0.015, H * 0.7)], "#2d6a4f", H * 0.005)
     if ctx.rng.random() < 0.6:
         bx = W * ctx.u(0.15, 0.8)
-        cv.poly([(bx, H * 0.6), (bx + W * 0.08, H * 0.6), (bx + W * 0.065, H * 0.625), (bx + W * 0.015, H * 0.625)], "#8b5e3c")
+        cv.poly(
+            [
+                (bx, H * 0.6),
+                (bx + W * 0.08, H * 0.6),
+                (bx + W * 0.065, H * 0.625),
+                (bx + W * 0.015, H * 0.625),
+            ],
+            "#8b5e3c",
+        )
 
 
 def _garden(cv: _Canvas, ctx: _Ctx) -> None:
@@ -1153,7 +1460,10 @@ def _garden(cv: _Canvas, ctx: _Ctx) -> None:
     hx = W * ctx.u(0.6, 0.75)
     house = ctx.pick(("#f2e8cf", "#e5989b", "#a8dadc"))
     cv.rect(hx, hz - H * 0.25, hx + W * 0.3, hz + H * 0.05, house)
-    cv.poly([(hx - W * 0.02, hz - H * 0.25), (hx + W * 0.15, hz - H * 0.42), (hx + W * 0.32, hz - H * 0.25)], "#bc4b51")
+    cv.poly(
+        [(hx - W * 0.02, hz - H * 0.25), (hx + W * 0.15, hz - H * 0.42), (hx + W * 0.32, hz - H * 0.25)],
+        "#bc4b51",
+    )
     _window(cv, ctx, hx + W * 0.04, hz - H * 0.18, hx + W * 0.11, hz - H * 0.06)
     cv.rect(hx + W * 0.18, hz - H * 0.15, hx + W * 0.24, hz + H * 0.05, "#5b8e7d")
     if ctx.night:
@@ -1161,7 +1471,16 @@ def _garden(cv: _Canvas, ctx: _Ctx) -> None:
     _ground(cv, ctx, hz + H * 0.05, "#95d5b2", "#74c69d")
     for k in range(int((cv.R - cv.L) / (W * 0.025)) + 1):
         x = cv.L + k * W * 0.025
-        cv.poly([(x, hz + H * 0.14), (x + W * 0.007, hz + H * 0.125), (x + W * 0.014, hz + H * 0.14), (x + W * 0.014, hz + H * 0.22), (x, hz + H * 0.22)], "#fbfaf5")
+        cv.poly(
+            [
+                (x, hz + H * 0.14),
+                (x + W * 0.007, hz + H * 0.125),
+                (x + W * 0.014, hz + H * 0.14),
+                (x + W * 0.014, hz + H * 0.22),
+                (x, hz + H * 0.22),
+            ],
+            "#fbfaf5",
+        )
     cv.rect(cv.L, hz + H * 0.15, cv.R, hz + H * 0.16, "#fbfaf5")
     cv.rect(cv.L, hz + H * 0.195, cv.R, hz + H * 0.205, "#fbfaf5")
     cv.rect(cv.L, hz + H * 0.21, cv.R, hz + H * 0.25, "#2d6a4f", r=H * 0.02)
@@ -1180,7 +1499,15 @@ def _station(cv: _Canvas, ctx: _Ctx) -> None:
     cv.rect(cv.L, H * 0.18, cv.R, H * 0.22, "#f4f1de")
     for k in range(int((cv.R - cv.L) / (W * 0.09)) + 1):
         x = cv.L + k * W * 0.09
-        cv.rect(x + W * 0.015, H * 0.27, x + W * 0.075, H * 0.42, "#bde0fe" if not ctx.night else "#ffe8a3", lit=ctx.night, r=H * 0.01)
+        cv.rect(
+            x + W * 0.015,
+            H * 0.27,
+            x + W * 0.075,
+            H * 0.42,
+            "#bde0fe" if not ctx.night else "#ffe8a3",
+            lit=ctx.night,
+            r=H * 0.01,
+        )
     cv.rect(cv.L, H * 0.58, cv.R, H * 0.62, "#2b2d42")
     cv.rect(cv.L, H * 0.62, cv.R, cv.B, "#b5b5b5")
     cv.rect(cv.L, H * 0.62, cv.R, H * 0.64, "#ffd166")
@@ -1205,15 +1532,26 @@ def _car(cv: _Canvas, ctx: _Ctx) -> None:
         _tree(cv, x, y1, H * ctx.u(0.2, 0.35), _far(ctx, "#52b788", 0.3))
         x += W * ctx.u(0.1, 0.2)
     cv.rect(cv.L, y1 - H * 0.05, cv.R, y1, _far(ctx, "#74c69d", 0.2))
+    body, seat = ctx.pick(("#3d405b", "#4a3f35", "#2f3e46")), ctx.pick(("#6b4f3a", "#4a4e69", "#8d6e63"))
+    cv.rect(cv.L, cv.T, cv.R, y0, _shade(body, 1.15))
     for k in range(3):
-        x = cv.L + k * (cv.R - cv.L) / 3
-        cv.rect(x - W * 0.025, cv.T, x + W * 0.025, H * 0.6, "#2b2d42")
-    cv.rect(cv.L, cv.T, cv.R, y0, "#4a4e69")
-    cv.rect(cv.L, y1, cv.R, cv.B, "#5c5f7a")
-    cv.rect(cv.L, y1, cv.R, y1 + H * 0.03, "#6b6f8c")
-    for k in range(int((cv.R - cv.L) / (W * 0.3)) + 1):
-        x = cv.L + k * W * 0.3 + W * 0.04
-        cv.rect(x, H * 0.6, x + W * 0.22, cv.B, "#4a4e69", r=H * 0.05)
+        x = cv.L + (k + 0.5) * (cv.R - cv.L) / 3
+        cv.poly(
+            [
+                (x - W * 0.05, y0 - 1),
+                (x + W * 0.01, y0 - 1),
+                (x + W * 0.035, y1 + 1),
+                (x - W * 0.035, y1 + 1),
+            ],
+            body,
+        )
+    cv.rect(cv.L, y1, cv.R, cv.B, body)
+    cv.rect(cv.L, y1, cv.R, y1 + H * 0.012, "#c9ccd6")
+    for k in range(2):
+        x = W * (0.16 + k * 0.5)
+        cv.rect(x, H * 0.36, x + W * 0.2, H * 0.47, _shade(seat, 1.05), r=H * 0.04)
+        cv.rect(x - W * 0.02, H * 0.44, x + W * 0.22, cv.B, seat, r=H * 0.06)
+        cv.rect(x + W * 0.02, H * 0.5, x + W * 0.18, cv.B, _shade(seat, 0.9), r=H * 0.05)
 
 
 @dataclass(frozen=True)
@@ -1233,26 +1571,65 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("station", r"STATION|TRAIN|PLATFORM|SUBWAY|METRO|RAILWAY|TUBE", False, _station),
     _Setting("kitchen", r"KITCHEN|KITCHENETTE|PANTRY", True, _kitchen),
     _Setting("bedroom", r"BEDROOM|BEDROOMS|DORM|DORMITORY|NURSERY|MOTEL ROOM|HOTEL ROOM", True, _bedroom),
-    _Setting("living room", r"LIVING ROOM|LOUNGE|APARTMENT|FLAT|DEN|SITTING ROOM|FAMILY ROOM|PARLOU?R", True, _living_room),
+    _Setting(
+        "living room",
+        r"LIVING ROOM|LOUNGE|APARTMENT|FLAT|DEN|SITTING ROOM|FAMILY ROOM|PARLOU?R",
+        True,
+        _living_room,
+    ),
     _Setting("classroom", r"CLASSROOM|SCHOOL|LECTURE HALL|UNIVERSITY|COLLEGE", True, _classroom),
-    _Setting("hospital", r"HOSPITAL|CLINIC|WARD|ICU|EMERGENCY ROOM|OPERATING ROOM|INFIRMARY", True, _hospital),
-    _Setting("office", r"OFFICE|OFFICES|CUBICLE|CONFERENCE ROOM|MEETING ROOM|BOARDROOM|BANK|AGENCY|NEWSROOM|STUDIO", True, _office),
-    _Setting("bar", r"BAR|PUB|TAVERN|SALOON|RESTAURANT|CAFE|CAFÉ|COFFEE ?SHOP|DINER|NIGHTCLUB|CLUB|BISTRO", True, _bar),
+    _Setting(
+        "hospital", r"HOSPITAL|CLINIC|WARD|ICU|EMERGENCY ROOM|OPERATING ROOM|INFIRMARY", True, _hospital
+    ),
+    _Setting(
+        "office",
+        r"OFFICE|OFFICES|CUBICLE|CONFERENCE ROOM|MEETING ROOM|BOARDROOM|BANK|AGENCY|NEWSROOM|STUDIO",
+        True,
+        _office,
+    ),
+    _Setting(
+        "bar",
+        r"BAR|PUB|TAVERN|SALOON|RESTAURANT|CAFE|CAFÉ|COFFEE ?SHOP|DINER|NIGHTCLUB|CLUB|BISTRO",
+        True,
+        _bar,
+    ),
     _Setting("church", r"CHURCH|CHAPEL|CATHEDRAL|TEMPLE|MOSQUE|SYNAGOGUE", True, _church),
     _Setting("theatre", r"THEATRE|THEATER|STAGE|AUDITORIUM|CINEMA|CONCERT HALL|OPERA", True, _theatre),
     _Setting("hallway", r"HALLWAY|CORRIDOR|HALL|LOBBY|STAIRWELL|FOYER|ENTRANCE", True, _hallway),
-    _Setting("library", r"LIBRARY|BOOKSTORE|BOOKSHOP|STUDY|ARCHIVES?", True, lambda cv, ctx: _shelves(cv, ctx, "books")),
-    _Setting("shop", r"SHOP|STORE|SUPERMARKET|MARKET|MALL|BOUTIQUE|GROCERY|PHARMACY|BAKERY", True, lambda cv, ctx: _shelves(cv, ctx, "products")),
-    _Setting("warehouse", r"WAREHOUSE|FACTORY|GARAGE|HANGAR|STORAGE|BARN|WORKSHOP|DEPOT", True, lambda cv, ctx: _shelves(cv, ctx, "boxes")),
+    _Setting(
+        "library",
+        r"LIBRARY|BOOKSTORE|BOOKSHOP|STUDY|ARCHIVES?",
+        True,
+        lambda cv, ctx: _shelves(cv, ctx, "books"),
+    ),
+    _Setting(
+        "shop",
+        r"SHOP|STORE|SUPERMARKET|MARKET|MALL|BOUTIQUE|GROCERY|PHARMACY|BAKERY",
+        True,
+        lambda cv, ctx: _shelves(cv, ctx, "products"),
+    ),
+    _Setting(
+        "warehouse",
+        r"WAREHOUSE|FACTORY|GARAGE|HANGAR|STORAGE|BARN|WORKSHOP|DEPOT",
+        True,
+        lambda cv, ctx: _shelves(cv, ctx, "boxes"),
+    ),
     _Setting("lab", r"LAB|LABORATORY", True, _lab),
-    _Setting("beach", r"BEACH|SEA|OCEAN|SHORE|SEASHORE|COAST|SEASIDE|HARBOU?R|PIER|DOCK|BOARDWALK", False, _beach),
+    _Setting(
+        "beach", r"BEACH|SEA|OCEAN|SHORE|SEASHORE|COAST|SEASIDE|HARBOU?R|PIER|DOCK|BOARDWALK", False, _beach
+    ),
     _Setting("forest", r"FOREST|WOODS|WOODLAND|JUNGLE|CLEARING|GROVE|CAMPSITE|TRAIL", False, _forest),
     _Setting("park", r"PARK|PLAYGROUND|MEADOW|FIELD|LAWN|CEMETERY|GRAVEYARD", False, _park),
     _Setting("desert", r"DESERT|DUNES?|CANYON|BADLANDS", False, _desert),
     _Setting("mountain", r"MOUNTAINS?|HILLS?|HILLTOP|CLIFF|VALLEY|PEAK|SUMMIT|RIDGE", False, _mountain),
     _Setting("lake", r"LAKE|LAKESIDE|RIVER|RIVERBANK|POND|STREAM|CREEK|BRIDGE|CANAL", False, _lake),
     _Setting("garden", r"GARDEN|BACKYARD|YARD|FARM|PORCH|PATIO|ORCHARD|FRONT LAWN", False, _garden),
-    _Setting("street", r"STREETS?|CITY|ROAD|AVENUE|ALLEY|ALLEYWAY|DOWNTOWN|SIDEWALK|TOWN|SQUARE|INTERSECTION|BOULEVARD|PARKING|HIGHWAY|CROSSWALK", False, _street),
+    _Setting(
+        "street",
+        r"STREETS?|CITY|ROAD|AVENUE|ALLEY|ALLEYWAY|DOWNTOWN|SIDEWALK|TOWN|SQUARE|INTERSECTION|BOULEVARD|PARKING|HIGHWAY|CROSSWALK",
+        False,
+        _street,
+    ),
 )
 _GENERIC_INTERIOR = _Setting("room", "", True, lambda cv, ctx: _generic_interior(cv, ctx))
 _GENERIC_EXTERIOR = _Setting("outdoors", "", False, _generic_exterior)
@@ -1262,7 +1639,9 @@ def _generic_interior(cv: _Canvas, ctx: _Ctx) -> None:
     W, H = ctx.W, ctx.H
     _, _, fy = _room(cv, ctx, ("#ece4d4", "#dfe6ec", "#efe0d6", "#e3ead8"), ("#b08968", "#a39281", "#c2a383"))
     wx = W * ctx.u(0.08, 0.2)
-    _window(cv, ctx, wx, H * 0.12, wx + W * 0.17, H * 0.48, curtains=ctx.pick(("#e5989b", "#84a59d", "#f2cc8f")))
+    _window(
+        cv, ctx, wx, H * 0.12, wx + W * 0.17, H * 0.48, curtains=ctx.pick(("#e5989b", "#84a59d", "#f2cc8f"))
+    )
     dx = W * ctx.u(0.7, 0.8)
     cv.rect(dx - H * 0.012, fy - H * 0.46, dx + W * 0.09 + H * 0.012, fy, "#fbfaf5")
     cv.rect(dx, fy - H * 0.45, dx + W * 0.09, fy, ctx.pick(("#8b5e3c", "#5b8e7d", "#3d5a80")))
@@ -1306,7 +1685,9 @@ def _visible_characters(scene: Scene) -> list[str]:
     return out[:MAX_FIGURES]
 
 
-def _place(names: Sequence[str], looks: Mapping[str, Mapping[str, Any]], ctx: _Ctx, close: bool) -> list[_Placed]:
+def _place(
+    names: Sequence[str], looks: Mapping[str, Mapping[str, Any]], ctx: _Ctx, close: bool
+) -> list[_Placed]:
     W, H, n = ctx.W, ctx.H, len(names)
     if n == 0:
         return []
@@ -1323,7 +1704,9 @@ def _place(names: Sequence[str], looks: Mapping[str, Mapping[str, Any]], ctx: _C
         row = (i % 2) if n > 3 else 0
         feet = H * ((1.22 if close else 0.9) + (0.045 if row else 0.0) - (0.0 if n > 3 else ctx.u(0, 0.02)))
         depth = 1.0 + (0.05 if row else 0.0)
-        facing = 1 if x < W * centre - 1 else -1 if x > W * centre + 1 else (1 if ctx.rng.random() < 0.5 else -1)
+        facing = (
+            1 if x < W * centre - 1 else -1 if x > W * centre + 1 else (1 if ctx.rng.random() < 0.5 else -1)
+        )
         placed.append(_Placed(name, look, x, feet, base * HEIGHTS[look.height] * depth, facing))
     return sorted(placed, key=lambda p: p.feet)
 
@@ -1331,7 +1714,14 @@ def _place(names: Sequence[str], looks: Mapping[str, Mapping[str, Any]], ctx: _C
 def _figure_geometry(p: _Placed) -> dict[str, float]:
     u = p.size / 100
     bw = BUILDS[p.look.build]
-    return {"u": u, "bw": bw, "head_r": 9.6 * u, "head_y": p.feet - 90 * u, "shoulder": p.feet - 76 * u, "hip": p.feet - 41 * u}
+    return {
+        "u": u,
+        "bw": bw,
+        "head_r": 9.6 * u,
+        "head_y": p.feet - 90 * u,
+        "shoulder": p.feet - 76 * u,
+        "hip": p.feet - 41 * u,
+    }
 
 
 def _figure_box(p: _Placed, W: int, H: int) -> tuple[int, int, int, int]:
@@ -1347,7 +1737,12 @@ def _figure_box(p: _Placed, W: int, H: int) -> tuple[int, int, int, int]:
 def _mouth(p: _Placed) -> dict[str, float]:
     g = _figure_geometry(p)
     u = g["u"]
-    return {"x": round(p.x + p.facing * 3.4 * u, 2), "y": round(g["head_y"] + 4.8 * u, 2), "width": round(4.6 * u, 2), "height": round(3.6 * u, 2)}
+    return {
+        "x": round(p.x + p.facing * 3.4 * u, 2),
+        "y": round(g["head_y"] + 4.8 * u, 2),
+        "width": round(4.6 * u, 2),
+        "height": round(3.6 * u, 2),
+    }
 
 
 def _draw_figure(cv: _Canvas, p: _Placed) -> None:
@@ -1366,7 +1761,14 @@ def _draw_figure(cv: _Canvas, p: _Placed) -> None:
     for side in (-1, 1):
         lx = x + side * (lw + 0.6 * u) + f * u * 0.6
         cv.rect(lx - lw, hip - 3 * u, lx + lw, p.feet - 3.5 * u, legs, r=lw * 0.5)
-        cv.rect(lx - lw * 1.05 + f * 2 * u, p.feet - 5.5 * u, lx + lw * 1.05 + f * 3.5 * u, p.feet, "#2b2b33", r=2.6 * u)
+        cv.rect(
+            lx - lw * 1.05 + f * 2 * u,
+            p.feet - 5.5 * u,
+            lx + lw * 1.05 + f * 3.5 * u,
+            p.feet,
+            "#2b2b33",
+            r=2.6 * u,
+        )
     # The far arm, behind the torso.
     for side in (-f, f):
         if side == -f:
@@ -1376,15 +1778,25 @@ def _draw_figure(cv: _Canvas, p: _Placed) -> None:
     # Torso: shoulders rounded, tapering to the hips, a shaded back half.
     cv.poly([(x - sw, sh + 6 * u), (x + sw, sh + 6 * u), (x + hw, hip), (x - hw, hip)], clothes)
     cv.rect(x - sw, sh, x + sw, sh + 14 * u, clothes, r=7 * u * bw)
-    cv.poly([(x - f * sw * 0.25, sh + 1 * u), (x - f * sw, sh + 6 * u), (x - f * hw, hip), (x - f * hw * 0.35, hip)], dark)
+    cv.poly(
+        [
+            (x - f * sw * 0.25, sh + 1 * u),
+            (x - f * sw, sh + 6 * u),
+            (x - f * hw, hip),
+            (x - f * hw * 0.35, hip),
+        ],
+        dark,
+    )
     cv.rect(x - hw, hip - 3.5 * u, x + hw, hip + 0.5 * u, _shade(legs, 0.8), r=1.5 * u)
     # Neck and collar.
     cv.rect(x - 3 * u + f * u, hy + hr * 0.6, x + 3 * u + f * u, sh + 3 * u, _shade(skin, 0.9))
-    cv.poly([(x - 4.5 * u + f * u, sh + 0.5 * u), (x + 4.5 * u + f * u, sh + 0.5 * u), (x + f * u, sh + 6 * u)], _shade(skin, 0.9))
+    cv.poly(
+        [(x - 4.5 * u + f * u, sh + 0.5 * u), (x + 4.5 * u + f * u, sh + 0.5 * u), (x + f * u, sh + 6 * u)],
+        _shade(skin, 0.9),
+    )
     # The near arm, in front.
     ax = x + f * (sw - arm_w * 0.45)
     cv.line([(ax, sh + 5 * u), (ax + f * 3.5 * u, hip + 2 * u)], clothes, arm_w)
-    cv.line([(ax + f * 1.2 * u, sh + 18 * u), (ax + f * 3.5 * u, hip + 2 * u)], _shade(clothes, 0.93), arm_w * 0.35)
     cv.circle(ax + f * 3.5 * u, hip + 3.5 * u, 3.6 * u * (0.9 + 0.1 * bw), skin)
     # Head: ear on the far side, face turned toward `facing`.
     cv.circle(x - f * hr * 0.82, hy + 1 * u, 2.3 * u, _shade(skin, 0.92))
@@ -1394,18 +1806,36 @@ def _draw_figure(cv: _Canvas, p: _Placed) -> None:
     if look.hair == "curly":
         for a in range(-200, 31, 28):
             ang = math.radians(a if f > 0 else -180 - a)
-            cv.circle(x + math.cos(ang) * hr * 0.92, hy - 1.2 * u + math.sin(ang) * hr * 0.92, hr * 0.36, hair)
+            cv.circle(
+                x + math.cos(ang) * hr * 0.92, hy - 1.2 * u + math.sin(ang) * hr * 0.92, hr * 0.36, hair
+            )
         cv.chord(x, hy - 1.5 * u, hr * 1.02, hr * 1.0, 180, 360, hair)
     elif look.hair in ("short", "long", "bun"):
-        cv.chord(x - f * 0.8 * u, hy - 0.8 * u, hr * 1.06, hr * 1.04, 180 + (10 if f > 0 else -20), 360 + (20 if f > 0 else -10), hair)
-        cv.poly([(x - f * hr * 1.05, hy - 1 * u), (x - f * hr * 0.45, hy - 3 * u), (x - f * hr * 0.6, hy + 3.5 * u), (x - f * hr * 0.98, hy + 3.5 * u)], hair)
+        # PIL angles run clockwise from 3 o'clock: the cap reaches lower on the back of the head.
+        a0, a1 = (165, 345) if f > 0 else (195, 375)
+        cv.chord(x - f * 0.8 * u, hy - 0.8 * u, hr * 1.06, hr * 1.04, a0, a1, hair)
+        cv.poly(
+            [
+                (x - f * hr * 1.05, hy - 1 * u),
+                (x - f * hr * 0.45, hy - 3 * u),
+                (x - f * hr * 0.6, hy + 3.5 * u),
+                (x - f * hr * 0.98, hy + 3.5 * u),
+            ],
+            hair,
+        )
         if look.hair == "long":
-            cv.rect(x - f * hr * 1.08 - (4 * u if f > 0 else 0), hy - 2 * u, x - f * hr * 1.08 + (0 if f > 0 else 4 * u), hy + hr * 1.4, hair, r=2 * u)
-    # Eyes and a hint of a nose; the mouth is drawn by draw_mouth after the reduction.
+            cv.rect(
+                x - f * hr * 1.08 - (4 * u if f > 0 else 0),
+                hy - 2 * u,
+                x - f * hr * 1.08 + (0 if f > 0 else 4 * u),
+                hy + hr * 1.4,
+                hair,
+                r=2 * u,
+            )
+    # Eyes; the mouth is drawn by draw_mouth after the reduction.
     ex = x + f * 3.2 * u
     for dx in (-3.2, 3.2):
         cv.ellipse(ex + dx * u, hy - 0.5 * u, 1.15 * u, 1.5 * u, "#1f1b24")
-    cv.ellipse(x + f * 6.6 * u, hy + 2 * u, 1.3 * u, 1.1 * u, _shade(skin, 0.88))
 
 
 # ------------------------------------------------------------------------------------------ backend
@@ -1447,13 +1877,15 @@ class StoryboardBackend:
         def paint_bg(col: Colour, lit: bool = False) -> RGB:
             return _rgb(col) if lit else light.grade(col, interior)
 
+        # Figures are placed first so that the setting can keep a low sun clear of them.
+        placed = _place(_visible_characters(scene), req.looks, ctx, setting.close)
+        ctx.people = [(b[0], b[2]) for b in (_figure_box(p, W, H) for p in placed)]
         bg = _Canvas(-mx, -my, W + mx, H + my, base, paint_bg)
         setting.draw(bg, ctx)
         background = _reduce(bg.img, bw, bh)
         _apply_glows(background, ctx.glows, mx, my)
 
         # Figures: shadows first (so no figure is covered by a neighbour's shadow), then back to front.
-        placed = _place(_visible_characters(scene), req.looks, ctx, setting.close)
         amount = {"day": 0.0, "night": 0.45, "dusk": 0.4, "dawn": 0.3}[tod]
 
         def paint_fig(col: Colour, alpha: int = 255) -> tuple[int, int, int, int]:
@@ -1471,7 +1903,9 @@ class StoryboardBackend:
             skin = _hex(light.grade(p.look.skin, interior, amount))
             mouth = _mouth(p)
             draw_mouth(rgb, mouth, 0.0, skin)
-            records.append({"character": p.name, "box": list(_figure_box(p, W, H)), "mouth": mouth, "skin": skin})
+            records.append(
+                {"character": p.name, "box": list(_figure_box(p, W, H)), "mouth": mouth, "skin": skin}
+            )
         figures[..., :3] = rgb
 
         composite = background[my : my + H, mx : mx + W].copy()
@@ -1500,14 +1934,21 @@ class StoryboardBackend:
 def _write_png(path: Path, img: np.ndarray) -> None:
     # Run-length zlib is as small as level 6 on flat illustrations, at a fraction of the time.
     code = cv2.COLOR_RGBA2BGRA if img.shape[2] == 4 else cv2.COLOR_RGB2BGR
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(img, code), [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
+    ok, buf = cv2.imencode(
+        ".png", cv2.cvtColor(img, code), [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    )
     if not ok:
         raise OSError(f"could not encode {path.name}")
     path.write_bytes(buf.tobytes())
 
 
 def _unpremultiplied(img: Image.Image, w: int, h: int) -> np.ndarray:
-    """Reduce an RGBA layer without dark fringes: colour averaged by coverage, in integers."""
+    """Reduce an RGBA layer without dark fringes.
+
+    Transparent pixels are (0, 0, 0, 0) and the only translucent paint is black (the shadows), so a
+    plain average of the colour channels equals the premultiplied average; dividing it by the
+    averaged coverage where coverage is partial gives the true edge colour.
+    """
     big = np.asarray(img)
     cov = big[..., 3]
     ys, xs = np.nonzero(cov.any(axis=1))[0] // SS, np.nonzero(cov.any(axis=0))[0] // SS
@@ -1516,12 +1957,13 @@ def _unpremultiplied(img: Image.Image, w: int, h: int) -> np.ndarray:
         return out
     x0, x1 = int(xs[0]), min(int(xs[-1]) + 1, w)
     y0, y1 = int(ys[0]), min(int(ys[-1]) + 1, h)
-    crop = big[y0 * SS : y1 * SS, x0 * SS : x1 * SS]
-    pre = crop.astype(np.uint16)
-    pre[..., :3] *= crop[..., 3:4]
-    pre[..., 3] *= 255
-    small = cv2.resize(pre, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.uint32)
-    sa = small[..., 3:4]
-    out[y0:y1, x0:x1, :3] = np.minimum((small[..., :3] * 255 + sa // 2) // np.maximum(sa, 1), 255)
-    out[y0:y1, x0:x1, 3] = (sa[..., 0] + 127) // 255
+    small = cv2.resize(
+        big[y0 * SS : y1 * SS, x0 * SS : x1 * SS], (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA
+    )
+    a = small[..., 3]
+    edge = np.nonzero((a > 0) & (a < 255))
+    rgb = small[..., :3][edge].astype(np.uint32)
+    ea = a[edge].astype(np.uint32)[:, None]
+    small[..., :3][edge] = np.minimum((rgb * 255 + ea // 2) // ea, 255).astype(np.uint8)
+    out[y0:y1, x0:x1] = small
     return out

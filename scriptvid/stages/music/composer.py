@@ -63,48 +63,52 @@ class _Style:
     rhythms: str  # slow | mid | fast: the motif's rhythm templates
 
 
+# One row per mood, in the order of _Style's fields. A table reads better as rows than as the
+# one-value-a-line layout the formatter would give it, hence fmt: off.
+# fmt: off
 STYLES: dict[str, _Style] = {
     "calm": _Style(
         ("D", "F", "G", "Eb"), MAJOR, (64, 76),
         ((0, 5, 3, 4), (0, 3, 5, 4), (0, 2, 3, 4), (3, 0, 1, 4)),
-        (89,), (50, 72), 32, "long", 73, 72, 0.95, 46, "slowarp", 0.35, "", True, "slow",
+        (89,), (50, 72), 32, "long", 73, 67, 0.95, 46, "slowarp", 0.35, "", True, "slow",
     ),
     "warm": _Style(
         ("C", "F", "G", "Bb", "D"), MAJOR, (74, 88),
         ((0, 4, 5, 3), (0, 3, 0, 4), (0, 5, 1, 4), (3, 0, 4, 5)),
-        (48,), (52, 74), 32, "root5", 0, 72, 0.9, 24, "arp", 0.3, "", True, "mid",
+        (48,), (52, 74), 32, "root5", 0, 67, 0.9, 24, "arp", 0.3, "", True, "mid",
     ),
     "tense": _Style(
         ("Dm", "Em", "Cm", "F#m"), MINOR, (88, 104),
         ((0, 5, 3, 4), (0, 0, 5, 4), (0, 3, 5, 6), (0, 1, 0, 4)),
-        (49,), (48, 69), 43, "pulse", 42, 60, 0.95, 45, "ostinato", 0.0, "", False, "mid",
+        (49,), (48, 69), 43, "pulse", 42, 55, 0.95, 45, "ostinato", 0.0, "", False, "mid",
     ),
     "sad": _Style(
         ("Am", "Dm", "Em", "Bm", "Gm"), MINOR, (58, 68),
         ((0, 5, 2, 6), (0, 3, 5, 4), (0, 5, 3, 4), (5, 6, 0, 0)),
-        (49,), (50, 72), 32, "long", 0, 72, 0.95, 0, "slowarp", 0.45, "", False, "slow",
+        (49,), (50, 72), 32, "long", 0, 67, 0.95, 0, "slowarp", 0.45, "", False, "slow",
     ),
     "upbeat": _Style(
         ("G", "D", "A", "E", "C"), MAJOR, (108, 124),
         ((0, 4, 5, 3), (0, 3, 4, 3), (5, 3, 0, 4), (0, 5, 3, 4)),
-        (48,), (55, 76), 33, "drive", 11, 72, 0.85, 25, "strum", 0.0, "kit", False, "fast",
+        (48,), (55, 76), 33, "drive", 11, 67, 0.85, 25, "strum", 0.0, "kit", False, "fast",
     ),
     "mysterious": _Style(
         ("Dm", "Em", "Am", "C#m"), DORIAN, (58, 70),
         ((0, 3, 0, 6), (0, 2, 3, 0), (0, 6, 3, 0), (0, 1, 0, 6)),
-        (94,), (48, 70), 32, "long", 8, 72, 0.9, 46, "arp", 0.4, "", True, "slow",
+        (94,), (48, 70), 32, "long", 8, 67, 0.9, 46, "arp", 0.4, "", True, "slow",
     ),
     "epic": _Style(
         ("Dm", "Cm", "Em", "Bbm"), MINOR, (80, 94),
         ((0, 5, 2, 6), (0, 3, 5, 6), (5, 6, 0, 0), (0, 6, 5, 4)),
-        (48, 52), (48, 72), 43, "root5", 60, 60, 0.95, 48, "ostinato", 0.45, "", False, "mid",
+        (48, 52), (48, 72), 43, "root5", 60, 57, 0.95, 48, "ostinato", 0.45, "", False, "mid",
     ),
     "playful": _Style(
         ("F", "C", "G", "Bb"), MAJOR, (100, 116),
         ((0, 3, 4, 0), (0, 5, 1, 4), (0, 4, 0, 4), (3, 4, 0, 5)),
-        (48,), (55, 74), 70, "oompah", 71, 67, 0.6, 45, "offbeat", 0.0, "shaker", False, "fast",
+        (48,), (55, 74), 70, "oompah", 71, 64, 0.6, 45, "offbeat", 0.0, "shaker", False, "fast",
     ),
 }
+# fmt: on
 
 # Motif rhythms: (onset, length) in beats over two bars of 4/4.
 RHYTHMS: dict[str, tuple[tuple[tuple[float, float], ...], ...]] = {
@@ -141,62 +145,61 @@ def _key_pc(key: str) -> int:
 
 # ---- reading the script ----------------------------------------------------------------------------
 
-# Word stems per mood with weights. A stem of four letters or more also matches longer words
-# ("chas" matches chase, chased, chasing); a shorter one matches itself and its plural only.
-_MOOD_WORDS: dict[str, dict[str, float]] = {
+# Word stems per mood by weight ("road_trip" is a phrase). A stem of four letters or more also
+# matches longer words ("chas": chase, chased, chasing); a shorter one itself and its plural only.
+_MOOD_WORDS: dict[str, dict[int, str]] = {
     "tense": {
-        "chas": 3, "gun": 3, "gunshot": 3, "gunfire": 3, "shoot": 2, "shot": 2, "scream": 3, "run": 1,
-        "ran": 1, "running": 1, "siren": 2, "blood": 2, "knife": 2, "kill": 2, "danger": 2, "threat": 2,
-        "panic": 2, "escap": 2, "hide": 1, "hiding": 1, "trap": 2, "bomb": 3, "explo": 2, "attack": 2,
-        "pursu": 2, "fear": 1, "terrif": 2, "alarm": 2, "hostage": 3, "weapon": 2, "pistol": 3, "flee": 2,
-        "fled": 2, "footstep": 1, "hunt": 2, "sprint": 2, "crash": 1, "grab": 1, "struggl": 1,
+        3: "chas gun gunshot gunfire scream bomb hostage pistol",
+        2: (
+            "shoot shot siren blood knife kill danger threat panic escap trap explo attack pursu "
+            "terrif alarm weapon flee fled hunt sprint"
+        ),
+        1: "run ran running hide hiding fear footstep crash grab struggl",
     },
     "sad": {
-        "funeral": 4, "tear": 3, "cry": 2, "cries": 2, "crying": 2, "cried": 2, "goodbye": 3, "grave": 2,
-        "mourn": 3, "grief": 3, "griev": 3, "loss": 2, "died": 2, "death": 2, "dying": 2, "alone": 1,
-        "lonely": 2, "sorrow": 3, "weep": 3, "wept": 3, "coffin": 3, "cemetery": 3, "farewell": 3,
-        "sob": 2, "sobs": 2, "regret": 2, "miss": 1, "empty": 1, "memor": 1, "rain": 1, "hospital": 1,
-        "sorry": 1, "lost": 1,
+        4: "funeral",
+        3: "tear goodbye mourn grief griev sorrow weep wept coffin cemetery farewell",
+        2: "cry cries crying cried grave loss died death dying lonely sob sobs regret",
+        1: "alone miss empty memor rain hospital sorry lost",
     },
     "calm": {
-        "quiet": 2, "peace": 2, "gentl": 1, "calm": 2, "still": 1, "breeze": 2, "morning": 1, "sunrise": 2,
-        "meadow": 2, "lake": 1, "tea": 1, "slowly": 1, "relax": 2, "rest": 1, "sleep": 1, "silen": 1,
-        "seren": 2, "garden": 1, "waves": 1, "soft": 1,
+        2: "quiet peace calm breeze sunrise meadow relax seren",
+        1: "gentl still morning lake tea slowly rest sleep silen garden waves soft",
     },
     "warm": {
-        "smil": 2, "love": 2, "home": 1, "family": 2, "hug": 2, "hugs": 2, "embrac": 2, "friend": 1,
-        "together": 1, "kitchen": 1, "dinner": 1, "warm": 2, "kiss": 2, "tender": 2, "grateful": 2,
-        "thank": 1, "wedding": 2, "birthday": 1, "laugh": 1,
+        2: "smil love family hug hugs embrac warm kiss tender grateful wedding",
+        1: "home friend together kitchen dinner thank birthday laugh",
     },
     "upbeat": {
-        "danc": 3, "party": 3, "celebrat": 3, "cheer": 2, "win": 1, "wins": 1, "victory": 2, "music": 1,
-        "sunny": 2, "excit": 2, "bright": 1, "festival": 3, "crowd": 1, "fun": 2, "hooray": 3,
-        "concert": 2, "beach": 2, "road trip": 2, "summer": 1, "skate": 2,
+        3: "danc party celebrat festival hooray",
+        2: "cheer victory sunny excit fun concert beach road_trip skate",
+        1: "win wins music bright crowd summer",
     },
     "mysterious": {
-        "shadow": 2, "fog": 2, "mist": 2, "strange": 2, "secret": 2, "whisper": 2, "dark": 1, "myster": 3,
-        "unknown": 2, "ancient": 2, "hidden": 2, "clue": 2, "candle": 1, "moonlight": 2, "ghost": 3,
-        "eerie": 3, "silhouet": 2, "locked": 1, "puzzl": 1, "vanish": 2, "disappear": 2, "cellar": 2,
-        "attic": 2, "creak": 2, "lighthouse": 1, "night": 1,
+        3: "myster ghost eerie",
+        2: (
+            "shadow fog mist strange secret whisper unknown ancient hidden clue moonlight silhouet "
+            "vanish disappear cellar attic creak"
+        ),
+        1: "dark candle locked puzzl lighthouse night",
     },
     "epic": {
-        "battle": 3, "army": 3, "armies": 3, "king": 2, "queen": 2, "kingdom": 3, "sword": 3, "war": 2,
-        "hero": 2, "legend": 2, "mountain": 1, "storm": 1, "empire": 3, "charge": 1, "glory": 3,
-        "dragon": 3, "throne": 3, "destiny": 3, "vast": 1, "horizon": 1, "banner": 2, "fleet": 2,
-        "summit": 2, "warrior": 3, "soldier": 2,
+        3: "battle army armies kingdom sword empire glory dragon throne destiny warrior",
+        2: "king queen war hero legend banner fleet summit soldier",
+        1: "mountain storm charge vast horizon",
     },
     "playful": {
-        "giggl": 3, "silly": 3, "prank": 3, "tickl": 3, "bounc": 2, "puppy": 3, "kitten": 2, "cat": 1,
-        "dog": 1, "joke": 2, "grin": 2, "wink": 2, "mischie": 3, "tiptoe": 2, "clown": 3, "balloon": 2,
-        "bubble": 2, "chuckl": 2, "teas": 1, "toy": 1, "toys": 1, "cookie": 2, "cartoon": 2, "laugh": 1,
+        3: "giggl silly prank tickl puppy mischie clown",
+        2: "bounc kitten joke grin wink tiptoe balloon bubble chuckl cookie cartoon",
+        1: "cat dog teas toy toys laugh",
     },
 }
 
+# Stems of action words, matched like the mood words; a scene full of them is an intense one.
 _ACTION = (
-    "run", "ran", "chas", "shout", "scream", "yell", "crash", "explo", "fight", "punch", "kick", "shoot",
-    "shot", "gun", "fire", "slam", "smash", "grab", "rac", "rush", "flee", "fled", "jump", "fall", "fell",
-    "attack", "bang", "burst", "sprint", "storm", "hit", "dash", "dive", "leap", "struggl", "collaps",
-    "break", "broke", "shatter", "throw", "threw", "charg", "stab", "bleed", "duck", "dodg", "tackl",
+    "run ran chas shout scream yell crash explo fight punch kick shoot shot gun fired firing slam smash "
+    "grab race racing rush flee fled jump fall fell attack bang burst sprint storm hit dash dive leap "
+    "struggl collaps break broke shatter throw threw charg stab bleed dodg tackl"
 )
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -214,11 +217,12 @@ def guess_mood(text: str) -> str:
     words = _WORD.findall(lowered)
     scores = dict.fromkeys(MOODS, 0.0)
     for mood, lexicon in _MOOD_WORDS.items():
-        for stem, weight in lexicon.items():
-            if " " in stem:
-                scores[mood] += weight * lowered.count(stem)
-            else:
-                scores[mood] += weight * sum(1 for w in words if _matches(w, stem))
+        for weight, stems in lexicon.items():
+            for stem in stems.split():
+                if "_" in stem:  # a phrase
+                    scores[mood] += weight * lowered.count(stem.replace("_", " "))
+                else:
+                    scores[mood] += weight * sum(1 for w in words if _matches(w, stem))
     best = max(MOODS, key=lambda m: scores[m])  # first in MOODS wins a tie: deterministic
     return best if scores[best] >= 2 else "warm"
 
@@ -228,7 +232,8 @@ def scene_intensity(text: str) -> float:
     words = _WORD.findall(text.lower())
     if not words:
         return 0.1
-    action = sum(1 for w in words if any(_matches(w, s) for s in _ACTION)) / len(words)
+    stems = _ACTION.split()
+    action = sum(1 for w in words if any(_matches(w, s) for s in stems)) / len(words)
     sentences = max(1, len(re.findall(r"[.!?]+", text)))
     exclaim = text.count("!") / sentences
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -240,7 +245,8 @@ def scene_intensity(text: str) -> float:
         or re.match(r"^\[?[A-Z][A-Z .'-]{1,30}\]?:", ln)
     )
     dialogue = cues / len(lines) if lines else 0.0
-    shouting = sum(1 for w in re.findall(r"\b[A-Z]{3,}\b", text) if not w.startswith(("INT", "EXT")))
+    # Capitals inside a mixed-case line are shouting; a line all in capitals is a heading or a cue.
+    shouting = sum(len(re.findall(r"\b[A-Z]{3,}\b", ln)) for ln in lines if not ln.isupper())
     shouting_rate = shouting / len(words)
     x = 10 * action + 0.9 * min(exclaim, 1.5) + 0.8 * dialogue + 3 * shouting_rate
     return round(min(1.0, 0.1 + 0.9 * (1 - math.exp(-x))), 3)
@@ -380,26 +386,32 @@ class _Motif:
 
 
 def _motif(style: _Style, rng: random.Random) -> _Motif:
+    """A short idea with a shape: mostly steps, at most one leap (answered by a step back), a span of
+    at least a third, and no more than one repeated note."""
     rhythm = rng.choice(RHYTHMS[style.rhythms])
-    steps: list[int] = []
-    pos = 0
-    for _ in rhythm[1:]:
-        if steps and abs(steps[-1]) >= 3:  # a leap is followed by a step back
-            step = -1 if steps[-1] > 0 else 1
-        else:
-            step = rng.choices((1, -1, 2, -2, 0, 3, -3, 4), weights=(22, 26, 10, 10, 8, 8, 6, 4))[0]
-        if not -3 <= pos + step <= 5:
-            step = -step
-        pos += step
-        steps.append(step)
-    return _Motif(rhythm, tuple(steps), rng.choice((2, 4, 4, 7)))
+    while True:
+        steps: list[int] = []
+        pos, low, high = 0, 0, 0
+        for _ in rhythm[1:]:
+            if steps and abs(steps[-1]) >= 3:
+                step = -1 if steps[-1] > 0 else 1
+            else:
+                step = rng.choices((1, -1, 2, -2, 0, 3, -3, 4), weights=(24, 28, 12, 10, 4, 8, 6, 3))[0]
+            if not -3 <= pos + step <= 5:
+                step = -step
+            pos += step
+            low, high = min(low, pos), max(high, pos)
+            steps.append(step)
+        leaps = sum(1 for s in steps if abs(s) >= 3)
+        if high - low >= 2 and steps.count(0) <= 1 and leaps <= 1:
+            return _Motif(rhythm, tuple(steps), rng.choice((0, 2, 2, 4)))
 
 
 def _snap(degree: int, chord_degrees: set[int], towards: int) -> int:
     """The nearest chord tone to `degree` (scale steps), preferring the direction of the line."""
     if degree % 7 in chord_degrees:
         return degree
-    for delta in ((1, -1) if towards >= 0 else (-1, 1)):
+    for delta in (1, -1) if towards >= 0 else (-1, 1):
         if (degree + delta) % 7 in chord_degrees:
             return degree + delta
     return degree
@@ -410,16 +422,18 @@ def _realise(
 ) -> list[tuple[float, float, int, bool]]:
     """Fit a unit's (onset, length, degree) notes to its chords: strong beats and long notes become
     chord tones. Returns (onset, length, degree, raised) where raised marks a leading tone to sharpen."""
-    out = []
+    out: list[tuple[float, float, int, bool]] = []
     prev = notes[0][2]
     for i, (onset, length, degree) in enumerate(notes):
         chord = chords[min(int(onset // 4), len(chords) - 1)]
         tones = {(chord.degree + s) % 7 for s in (0, 2, 4)}
         last = i == len(notes) - 1
         d = degree
-        if onset % 2 == 0 or length >= 1.5 or (last and hold_last):
+        if onset % 2 == 0 or length >= 2 or (last and hold_last):
             d = _snap(degree, tones, degree - prev)
-        d = max(-3, min(11, d))
+            if out and d == out[-1][2] and degree != prev:  # snapping must not flatten the line
+                d = _snap(degree, tones, prev - degree)
+        d = max(-3, min(9, d))
         out.append((onset, length, d, chord.dominant and d % 7 == 6))
         prev = degree
     if hold_last and out:
@@ -454,9 +468,9 @@ def _phrase_melody(
         ("inversion", "answer", "motif", "answer"),
         ("rest", "rest", "sequence", "answer"),
     )
-    plan = ("motif", "answer", "motif", "cadence") if final else plans[index % 4]
+    plan: tuple[str, ...] = ("motif", "answer", "motif", "cadence") if final else plans[index % 4]
     units = (len(chords) + 1) // 2
-    plan = plan[: units - 1] + (plan[-1],) if units <= len(plan) else plan + plan[-1:] * (units - 4)
+    plan = (*plan[: units - 1], plan[-1]) if units <= len(plan) else plan + plan[-1:] * (units - 4)
     out: list[tuple[float, float, int, bool]] = []
     for u, variant in enumerate(plan):
         bar = 2 * u
@@ -466,9 +480,10 @@ def _phrase_melody(
         if variant == "cadence":
             # the approach to the final tonic: the motif's first bar, then the dominant in half notes
             head = [(on, ln, d) for on, ln, d in _unit(motif, "motif", 0) if on < 4]
-            notes = head if len(unit_chords) == 1 else head + [(4.0, 2.0, 4), (6.0, 2.0, 1)]
             if len(unit_chords) == 1:
                 notes = [(0.0, 2.0, 4), (2.0, 2.0, 1)]
+            else:
+                notes = [*head, (4.0, 2.0, 4), (6.0, 2.0, 1)]
             realised = _realise(notes, unit_chords, hold_last=False)
         else:
             shift = 1 if variant == "sequence" else 0
@@ -545,20 +560,20 @@ def compose(mood: str, duration: float, cues: Sequence[Cue], seed: int) -> mido.
         return _intensity_at(cues, tempo.seconds(beat) + 0.01)
 
     parts = {
-        "pad": _Part(PAD, style.pads[0], 84, 60, 80, []),
-        "bass": _Part(BASS, style.bass, 100, 64, 30, []),
-        "lead": _Part(LEAD, style.lead, 96, 70, 70, []),
-        "motion": _Part(MOTION, style.motion, 80, 84, 50, []),
+        "pad": _Part(PAD, style.pads[0], 100, 60, 80, []),
+        "bass": _Part(BASS, style.bass, 110, 64, 30, []),
+        "lead": _Part(LEAD, style.lead, 104, 70, 70, []),
+        "motion": _Part(MOTION, style.motion, 92, 84, 50, []),
     }
     if len(style.pads) > 1:
-        parts["pad2"] = _Part(PAD2, style.pads[1], 70, 44, 90, [])
+        parts["pad2"] = _Part(PAD2, style.pads[1], 86, 44, 90, [])
     if style.drums:
-        parts["drums"] = _Part(DRUMS, None, 80, 64, 40, [])
+        parts["drums"] = _Part(DRUMS, None, 92, 64, 40, [])
 
     # Pads: voice-led four-part chords; a voice that keeps its note is tied over the bar line.
     lo, hi = style.pad_range
     voicing: tuple[int, ...] | None = None
-    held: list[list[float]] = []  # per voice: [start, pitch, velocity]
+    held: list[tuple[float, int, float]] = []  # per voice: (start, pitch, velocity)
     pad_events: list[tuple[float, float, int, float]] = []
     for start, chord, _p, _b in [*bars, (float(final_start), tonic_chord, -2, 0)]:
         new = _voicing(_chord_pcs(chord, scale, tonic), voicing, lo, hi)
@@ -567,14 +582,14 @@ def compose(mood: str, duration: float, cues: Sequence[Cue], seed: int) -> mido.
             if voicing is not None and voicing[v] == pitch:
                 continue
             if voicing is not None:
-                pad_events.append((held[v][0], start, int(held[v][1]), held[v][2]))
+                pad_events.append((held[v][0], start, held[v][1], held[v][2]))
             if len(held) <= v:
-                held.append([start, pitch, vel])
+                held.append((start, pitch, vel))
             else:
-                held[v] = [start, pitch, vel]
+                held[v] = (start, pitch, vel)
         voicing = new
     for s, pitch, vel in held:
-        pad_events.append((s, final_end, int(pitch), vel))
+        pad_events.append((s, final_end, pitch, vel))
     for s, e, pitch, vel in pad_events:
         parts["pad"].add(s, e - s, pitch, vel)
         if "pad2" in parts:
@@ -612,9 +627,14 @@ def compose(mood: str, duration: float, cues: Sequence[Cue], seed: int) -> mido.
                 parts["bass"].add(start + k * step, step * 0.8, root, vel - (0 if k % 4 == 0 else 14))
         elif kind == "drive":
             for on, pitch in ((0, root), (1.5, root), (2, fifth), (3, root), (3.5, root)):
-                parts["bass"].add(start + on, 0.45 if on % 1 else 0.9, pitch, vel - (0 if on in (0, 2) else 12))
-            # a walking step into the next root
-            approach = root + (1 if (nxt_pc - root_pc) % 12 < 6 else -1)
+                parts["bass"].add(
+                    start + on, 0.45 if on % 1 else 0.9, pitch, vel - (0 if on in (0, 2) else 12)
+                )
+            # a chromatic step into the next root (the fifth when the root stays)
+            target = min(
+                (n for n in range(root - 6, root + 7) if n % 12 == nxt_pc), key=lambda n: abs(n - root)
+            )
+            approach = fifth if target == root else target - 1 if target > root else target + 1
             parts["bass"].notes[-1] = (start + 3.5, start + 3.95, approach, round(vel - 12))
         else:  # oompah
             parts["bass"].add(start, 0.6, root, vel)
@@ -624,7 +644,7 @@ def compose(mood: str, duration: float, cues: Sequence[Cue], seed: int) -> mido.
     parts["bass"].add(final_start, final_end - final_start, final_root, 78)
 
     # Accompaniment: arpeggios, an ostinato, a strum or offbeat chords.
-    for start, chord, p, b in bars:
+    for start, chord, p, _b in bars:
         lvl = level(start)
         if lvl < style.motion_from or (p == -1 and style.motion_kind in ("strum", "offbeat")):
             continue
@@ -742,15 +762,15 @@ def _midi(
 
     # Expression, sampled every 50 ms: the intro fades in, each scene's intensity is approached
     # smoothly (time constant 0.7 s), and the final chord dies away a little as it rings.
-    intro_end = tempo.seconds(4.0 * intro) if intro else min(1.5, tempo.seconds(final_end) / 4)
+    intro_end = min(3.0, tempo.seconds(4.0 * intro) if intro else tempo.seconds(final_end) / 4)
     t_final, t_end = tempo.seconds(final_start), tempo.seconds(final_end)
     curve: list[tuple[int, int]] = []
     smooth = _intensity_at(cues, 0.0)
     t, dt = 0.0, 0.05
     while t < tempo.seconds(end_beat):
         smooth += (_intensity_at(cues, t) - smooth) * (1 - math.exp(-dt / 0.7))
-        value = 70 + 57 * smooth
-        value *= min(1.0, 0.3 + 0.7 * t / intro_end) if intro_end > 0 else 1.0
+        value = 92 + 35 * smooth
+        value *= min(1.0, 0.5 + 0.5 * t / intro_end) if intro_end > 0 else 1.0
         if t > t_final:
             value *= 1 - 0.2 * min(1.0, (t - t_final) / max(t_end - t_final, 1e-3))
         cc = max(1, min(127, round(value)))

@@ -16,6 +16,8 @@ from ...errors import ConfigError, StageError
 from .composer import Cue, compose
 
 FADE_OUT = 0.3  # seconds: the very end fades to silence, so a cut never clicks
+LEVEL = -20.0  # dBFS RMS of the score before mixing: moods and instruments differ by several dB
+PEAK = -1.0  # dBFS: the level is lowered rather than let a peak come closer than this to clipping
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,19 @@ class FluidSynthBackend:
             mid_path, raw_path = Path(tmp) / "score.mid", Path(tmp) / "score.wav"
             midi.save(mid_path)
             proc.run(
-                [self.binary, "-ni", "-q", "-F", raw_path, "-r", str(req.sample_rate), "-g", "0.6",
-                 self.soundfont, mid_path],
+                [
+                    self.binary,
+                    "-ni",
+                    "-q",
+                    "-F",
+                    raw_path,
+                    "-r",
+                    str(req.sample_rate),
+                    "-g",
+                    "0.6",
+                    self.soundfont,
+                    mid_path,
+                ],
                 timeout=max(120.0, req.duration * 2),
             )
             with wave.open(str(raw_path), "rb") as wav:
@@ -65,8 +78,12 @@ class FluidSynthBackend:
                         " expected 16-bit stereo"
                     )
                 pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
-            audio = np.zeros((frames, 2), dtype=np.float32)
+            audio = np.zeros((frames, 2), dtype=np.float64)
             audio[: min(frames, len(pcm))] = pcm[:frames]
+            rms = float(np.sqrt(np.mean(audio**2))) if frames else 0.0
+            peak = float(np.abs(audio).max()) if frames else 0.0
+            if rms > 0:
+                audio *= min(10 ** (LEVEL / 20) * 32767 / rms, 10 ** (PEAK / 20) * 32767 / peak)
             fade = min(frames, round(FADE_OUT * req.sample_rate))
             if fade:
                 audio[frames - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade)))[:, None]

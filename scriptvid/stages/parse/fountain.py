@@ -33,17 +33,18 @@ COMMA = re.compile(r",\s*")
 WORD = re.compile(r"\w+")
 # A heading part after a comma or an unspaced dash is a time of day only if it says so; after a spaced
 # dash it always is (that is the convention), so "GALLERY, SOUTH OF MARKET" keeps its comma.
-TIME_WORDS = frozenset(
-    "DAY NIGHT MORNING EVENING AFTERNOON DUSK DAWN SUNSET SUNRISE NOON MIDNIGHT TWILIGHT LATER SAME "
-    "CONTINUOUS CONTINUED MOMENT MOMENTS TIME 日 夜 朝 昼 夕 夕方 深夜".split()
-)
+TIME_WORDS = {
+    *("DAY", "NIGHT", "MORNING", "EVENING", "AFTERNOON", "DUSK", "DAWN", "SUNSET", "SUNRISE", "NOON"),
+    *("MIDNIGHT", "TWILIGHT", "LATER", "SAME", "CONTINUOUS", "CONTINUED", "MOMENT", "MOMENTS", "TIME"),
+    *("日", "夜", "朝", "昼", "夕", "夕方", "深夜"),
+}
 
 CUE = re.compile(r"^(@?)([^(（^]+?)\s*((?:[(（][^)）]*[)）]\s*)*)(\^?)\s*$")
 EXTENSION = re.compile(r"[(（]\s*([^)）]*?)\s*[)）]")
 CONTINUED = frozenset({"CONT'D", "CONT’D", "CONTD", "CONT.", "CONTINUED", "CONTINUING"})
 PAGE_BREAK = re.compile(r"^={3,}$")
 # Not transitions by the spec's "ends in TO:" rule, but what every writer means by them.
-CLOSING_TRANSITIONS = frozenset({"FADE OUT.", "FADE OUT", "FADE TO BLACK.", "CUT TO BLACK.", "フェードアウト。"})
+CLOSING_TRANSITIONS = {"FADE OUT.", "FADE OUT", "FADE TO BLACK.", "CUT TO BLACK.", "フェードアウト。"}
 OPENERS = (":", "：")
 PAREN_OPEN = ("(", "（")
 NOT_A_CUE = "!>~=#."  # a line starting with these is forced into another element
@@ -74,7 +75,9 @@ def normalize_name(name: str) -> str:
     return " ".join(name.split()).upper()
 
 
-def characters_in_order(events: Iterable[tuple[bool, str]], mentions: re.Pattern[str] | None) -> tuple[str, ...]:
+def characters_in_order(
+    events: Iterable[tuple[bool, str]], mentions: re.Pattern[str] | None
+) -> tuple[str, ...]:
     """Speakers and known characters named in action, in order of first appearance.
 
     `events` are (is_speaker, text) in script order: a speaker's normalised name, or an action
@@ -239,14 +242,17 @@ class _Cue:
 
 
 def parse_cue(line: str) -> _Cue | None:
-    """The character cue on `line`, or None if the line cannot be one (it must be upper case or `@`-forced)."""
+    """The character cue on `line`, or None if it cannot be one (upper case or `@`-forced)."""
     match = CUE.match(line.strip())
     if match is None:
         return None
     forced, name, extensions, dual = match.groups()
     name = name.strip()
     if not forced and (
-        name != name.upper() or not any(c.isalpha() for c in name) or name.endswith(OPENERS) or name[0] in NOT_A_CUE
+        name != name.upper()
+        or not any(c.isalpha() for c in name)
+        or name.endswith(OPENERS)
+        or name[0] in NOT_A_CUE
     ):
         return None
     found = [e for e in EXTENSION.findall(extensions) if e]
@@ -277,7 +283,7 @@ def dialogue_lines(cue: _Cue, lines: list[str]) -> tuple[list[Line], list[str]]:
                 parenthetical, paren_parts = _unwrap(" ".join(paren_parts)), []
         elif text.startswith(PAREN_OPEN):
             if speech:
-                say(plain(" ".join(speech)), parenthetical)
+                say(" ".join(plain(" ".join(speech)).split()), parenthetical)
                 speech, parenthetical = [], ""
             if text.endswith(PAREN_CLOSE):
                 parenthetical = _unwrap(text)
@@ -285,14 +291,14 @@ def dialogue_lines(cue: _Cue, lines: list[str]) -> tuple[list[Line], list[str]]:
                 paren_parts = [text]
         elif text.startswith("~"):
             if speech:
-                say(plain(" ".join(speech)), parenthetical)
+                say(" ".join(plain(" ".join(speech)).split()), parenthetical)
                 speech, parenthetical = [], ""
             say(plain(text[1:].strip()), parenthetical or "singing")
             parenthetical = ""
         elif text:
             speech.append(text)
     if speech:
-        say(plain(" ".join(speech)), parenthetical)
+        say(" ".join(plain(" ".join(speech)).split()), parenthetical)
         parenthetical = ""
     leftover = [p for p in (parenthetical, _unwrap(" ".join(paren_parts)) if paren_parts else "") if p]
     return result, leftover
@@ -302,8 +308,8 @@ def _unwrap(text: str) -> str:
     return plain(text.strip().lstrip("(（").rstrip(")）").strip())
 
 
-def heading_fields(text: str) -> dict[str, str]:
-    """Scene fields from a heading line (without a forcing dot): heading, location, time, INT/EXT, number."""
+def heading_draft(text: str) -> _Draft:
+    """A new scene from its heading line (without a forcing dot)."""
     number = SCENE_NUMBER.search(text)
     if number:
         text = text[: number.start()]
@@ -316,13 +322,7 @@ def heading_fields(text: str) -> dict[str, str]:
         interior = "INT/EXT" if "/" in kind else ("INT" if kind == "INT" else "EXT")
         place = heading[prefix.end() :]
     location, time_of_day = split_heading(place)
-    return {
-        "heading": heading,
-        "location": location,
-        "time_of_day": time_of_day,
-        "interior": interior,
-        "scene_number": number.group(1) if number else "",
-    }
+    return _Draft(heading, location, time_of_day, interior, number.group(1) if number else "")
 
 
 class _Reader:
@@ -338,12 +338,13 @@ class _Reader:
     @property
     def current(self) -> _Draft:
         if not self.drafts:  # action or dialogue before the first heading: an opening scene
-            self.start_scene({"heading": self.title.upper()})
+            self.start_scene(_Draft(self.title.upper()))
         return self.drafts[-1]
 
-    def start_scene(self, fields: dict[str, str]) -> None:
-        section = self.sections[-1][1] if self.sections else ""
-        self.drafts.append(_Draft(section=section, synopses=self.pending_synopses, **fields))
+    def start_scene(self, draft: _Draft) -> None:
+        draft.section = self.sections[-1][1] if self.sections else ""
+        draft.synopses = self.pending_synopses
+        self.drafts.append(draft)
         self.pending_synopses = []
         self.after_section = False
 
@@ -353,7 +354,7 @@ class _Reader:
             return
         if HEADING.match(first):
             # Lenient: the spec wants a blank line after a heading, but people often leave it out.
-            self.start_scene(heading_fields(first))
+            self.start_scene(heading_draft(first))
             if len(block) > 1:
                 self.feed(block[1:])
             return
@@ -381,7 +382,7 @@ class _Reader:
         elif text.startswith(">"):
             self.transition(plain(text[1:].strip()))
         elif text.startswith(".") and not text.startswith(".."):
-            self.start_scene(heading_fields(text[1:].strip()))
+            self.start_scene(heading_draft(text[1:].strip()))
         elif _is_transition(text):
             self.transition(text)
         elif not self.drafts and text.endswith(OPENERS) and text == text.upper():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import wave
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,7 @@ def run(job: Job) -> None:
     line_start = cursor
     for index, line in enumerate(spoken_lines(job)):
         profile = delivery(profiles[line.character], line.parenthetical)
+        profile = replace(profile, length_scale=profile.length_scale * job.settings.voice.length_scale)
         # A dual-dialogue line is spoken over the previous one.
         start = line_start if line.dual and cues else cursor
         line_start = start

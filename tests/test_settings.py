@@ -1,0 +1,68 @@
+"""Settings: layering, validation messages that name the file, key and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scriptvid import settings
+from scriptvid.errors import ConfigError, InputError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_commented_config_file_is_exactly_the_defaults() -> None:
+    data = settings.load_yaml(REPO / "config" / "scriptvid.yaml", error=ConfigError)
+    settings.validate(data, "config/scriptvid.yaml")
+    assert settings.build([("config", data)]) == settings.Settings()
+
+
+def test_layers_apply_in_order(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "scriptvid.yaml").write_text("video: {width: 1280, height: 720}\nseed: 5\n")
+    layers = settings.service_layers(tmp_path, environ={"SCRIPTVID_VIDEO__WIDTH": "960", "SCRIPTVID_ROOT": "/x"})
+    sidecar = settings.project_layer({"video": {"fps": 25}}, "film.yaml")
+    scene = {"video": {"fps": 12}}
+    result = settings.build([*layers, ("film.yaml", sidecar), ("scene.yaml", scene)])
+    assert (result.video.width, result.video.height, result.video.fps, result.seed) == (960, 720, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"video": {"widht": 3}}, "video.widht: unknown setting; allowed here: width, height, fps"),
+        ({"video": {"fps": -3}}, "video.fps: -3 is out of range; expected a whole number from 1 to 120"),
+        ({"video": {"fps": "fast"}}, "video.fps: 'fast' is not allowed; expected a whole number from 1 to 120"),
+        ({"video": {"width": 1281}}, "video.width: 1281 must be even"),
+        ({"music": {"mood": "jolly"}}, "music.mood: 'jolly' is not allowed; expected one of auto, calm"),
+        ({"music": {"enabled": "yes please"}}, "music.enabled: 'yes please' is not allowed; expected true or false"),
+        ({"video": 3}, "video: must be a mapping of width, height, fps"),
+        ({"timing": {"min_scene": float("nan")}}, "timing.min_scene: nan is not allowed"),
+    ],
+)
+def test_errors_name_file_key_and_what_is_allowed(data: dict, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings.validate(data, "my.yaml")
+    assert str(info.value).startswith("my.yaml: ")
+    assert expected in str(info.value)
+
+
+def test_a_sidecar_may_not_set_daemon_settings() -> None:
+    with pytest.raises(InputError, match="'watch' is a daemon setting"):
+        settings.project_layer({"watch": {"poll": True}}, "film.yaml")
+
+
+def test_yaml_errors_name_the_line_and_aliases_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("video:\n  width: [1,\n")
+    with pytest.raises(InputError, match=r"bad.yaml: is not valid YAML: line \d+"):
+        settings.load_yaml(bad)
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n")
+    with pytest.raises(InputError, match="aliases"):
+        settings.load_yaml(bomb)
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- 1\n- 2\n")
+    with pytest.raises(InputError, match="must hold a mapping of settings, not a list"):
+        settings.load_yaml(listing)
