@@ -60,17 +60,33 @@ def cmd_render(args: argparse.Namespace) -> int:
     sidecar = intake.sidecar_for(source)
     if sidecar is not None:
         shutil.copy2(sidecar, project.source_dir / sidecar.name)
-    status.update(project, lambda st: st.update(project=project.name, title=source.stem, state="queued",
-                                                 source=str(project.source_dir / source.name), run=0,
-                                                 renders=0, created=status.now_iso(), scenes=[], errors=[]))
+    status.update(
+        project,
+        lambda st: st.update(
+            project=project.name,
+            title=source.stem,
+            state="queued",
+            source=str(project.source_dir / source.name),
+            run=0,
+            renders=0,
+            created=status.now_iso(),
+            scenes=[],
+            errors=[],
+        ),
+    )
     error = intake.write_project_settings(project, layers)
     if error:
         print(f"scriptvid: {error}", file=sys.stderr)
         return 1
     huey = make_huey(root)
     pipeline = Pipeline(huey, root, retries=effective.daemon.retries)
-    consumer = huey.create_consumer(workers=effective.daemon.workers, worker_type="thread", periodic=False,
-                                    initial_delay=0.05, max_delay=0.5)
+    consumer = huey.create_consumer(
+        workers=effective.daemon.workers,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.05,
+        max_delay=0.5,
+    )
     consumer.start()
     pipeline.start(project, reason="scriptvid render")
     try:
@@ -149,9 +165,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     header = ("PROJECT", "STATE", "STAGE", "PROGRESS", "SCENES", "RENDERS", "UPDATED", "OUTPUT")
     table = [header] + [
         (
-            r["project"], r.get("state", "?"), r.get("stage") or "-", f"{float(r.get('progress', 0)) * 100:.0f}%",
-            str(len(r.get("scenes", []))), str(r.get("renders", 0)), str(r.get("updated", ""))[:19],
-            r.get("outputs", {}).get("video", "") or (r["errors"][0]["message"][:60] if r.get("errors") else ""),
+            r["project"],
+            r.get("state", "?"),
+            r.get("stage") or "-",
+            f"{float(r.get('progress', 0)) * 100:.0f}%",
+            str(len(r.get("scenes", []))),
+            str(r.get("renders", 0)),
+            str(r.get("updated", ""))[:19],
+            r.get("outputs", {}).get("video", "")
+            or (r["errors"][0]["message"][:60] if r.get("errors") else ""),
         )
         for r in rows
     ]
@@ -191,14 +213,20 @@ def _check_backends(effective: settings.Settings) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", help="data folder with inbox/, outbox/, projects/ (default: $SCRIPTVID_ROOT or .)")
-    common.add_argument("--config", help="config file (default: config/scriptvid.yaml, /etc/scriptvid/scriptvid.yaml)")
-    parser = argparse.ArgumentParser(prog="scriptvid", description="Turn scripts into finished videos.",
-                                     parents=[common])
+    common.add_argument(
+        "--root", help="data folder with inbox/, outbox/, projects/ (default: $SCRIPTVID_ROOT or .)"
+    )
+    common.add_argument(
+        "--config", help="config file (default: config/scriptvid.yaml, /etc/scriptvid/scriptvid.yaml)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="scriptvid", description="Turn scripts into finished videos.", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"scriptvid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("daemon", parents=[common], help="watch the inbox and render what arrives").set_defaults(
-        func=cmd_daemon)
+        func=cmd_daemon
+    )
     p = sub.add_parser("render", parents=[common], help="render one script in the foreground")
     p.add_argument("file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

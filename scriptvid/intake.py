@@ -36,8 +36,11 @@ def report_failure(root: Root, src: Path, message: str) -> Path:
     """
     root.failed.mkdir(parents=True, exist_ok=True)
     report = root.failed / f"{src.name}.error.txt"
-    fsutil.write_text(report, f"{src.name} was not taken: {message}\n"
-                      "Fix it and save it again (or remove it); this report is rewritten each time.\n")
+    fsutil.write_text(
+        report,
+        f"{src.name} was not taken: {message}\n"
+        "Fix it and save it again (or remove it); this report is rewritten each time.\n",
+    )
     log.get().error("inbox file refused", file=str(src), error=message)
     return report
 
@@ -60,19 +63,39 @@ def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -
     if sidecar is not None:
         claim_file(sidecar, project.source_dir)
     error = write_project_settings(project, service)
-    status.update(project, lambda st: st.update(
-        project=project.name, title=script.stem, source=str(moved), state="queued", stage=None, run=0,
-        renders=0, created=status.now_iso(), scenes=[], errors=[], outputs={},
-    ))
+    status.update(
+        project,
+        lambda st: st.update(
+            project=project.name,
+            title=script.stem,
+            source=str(moved),
+            state="queued",
+            stage=None,
+            run=0,
+            renders=0,
+            created=status.now_iso(),
+            scenes=[],
+            errors=[],
+            outputs={},
+        ),
+    )
     if error:
-        status.update(project, lambda st: st.update(
-            state="failed", finished=status.now_iso(),
-            errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}],
-        ))
+        status.update(
+            project,
+            lambda st: st.update(
+                state="failed",
+                finished=status.now_iso(),
+                errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}],
+            ),
+        )
         log.get().error("project settings refused", project=project.name, error=error)
         return project
-    log.get().info("script taken from the inbox", project=project.name, file=script.name,
-                   sidecar=sidecar.name if sidecar else None)
+    log.get().info(
+        "script taken from the inbox",
+        project=project.name,
+        file=script.name,
+        sidecar=sidecar.name if sidecar else None,
+    )
     return project
 
 

@@ -34,8 +34,10 @@ def _copy_to_project_log(_: Any, __: str, event: MutableMapping[str, Any]) -> Mu
 
 
 def setup(fmt: str | None = None, level: str | None = None) -> None:
-    fmt = fmt or os.environ.get("SCRIPTVID_LOG_FORMAT") or (
-        "json" if os.environ.get("JOURNAL_STREAM") or not sys.stderr.isatty() else "console"
+    fmt = (
+        fmt
+        or os.environ.get("SCRIPTVID_LOG_FORMAT")
+        or ("json" if os.environ.get("JOURNAL_STREAM") or not sys.stderr.isatty() else "console")
     )
     level_name = (level or os.environ.get("SCRIPTVID_LOG_LEVEL") or "INFO").upper()
     renderer: Any = (
@@ -56,7 +58,9 @@ def setup(fmt: str | None = None, level: str | None = None) -> None:
         cache_logger_on_first_use=False,
     )
     # Huey logs through the standard library; keep its warnings, drop its chatter.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def get(name: str = "scriptvid") -> Any:

@@ -15,9 +15,22 @@ FFMPEG = ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y")
 def x264_args(video: VideoSettings) -> list[str]:
     """One set of encoder settings for every piece, so the pieces join without re-encoding."""
     return [
-        "-c:v", "libx264", "-preset", video.preset, "-crf", str(video.crf), "-pix_fmt", "yuv420p",
-        "-profile:v", "high", "-r", str(video.fps), "-video_track_timescale", str(video.fps * 1000),
-        "-x264-params", "keyint=%d:min-keyint=1:scenecut=40" % (video.fps * 4),
+        "-c:v",
+        "libx264",
+        "-preset",
+        video.preset,
+        "-crf",
+        str(video.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "high",
+        "-r",
+        str(video.fps),
+        "-video_track_timescale",
+        str(video.fps * 1000),
+        "-x264-params",
+        f"keyint={video.fps * 4}:min-keyint=1:scenecut=40",
     ]
 
 
@@ -27,8 +40,19 @@ def raw_video_input(width: int, height: int, fps: int) -> list[str]:
 
 
 def probe(path: Path) -> dict[str, Any]:
-    out = proc.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                    "-show_chapters", str(path)])
+    out = proc.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            str(path),
+        ]
+    )
     return dict(json.loads(out))
 
 

@@ -77,8 +77,9 @@ class Pipeline:
         self._enqueue(PARSE.NAME, project.name, None, st["run"])
         return int(st["run"])
 
-    def _enqueue(self, stage: str, project: str, scene: str | None, run: int, attempt: int = 0,
-                 delay: float = 0.0) -> None:
+    def _enqueue(
+        self, stage: str, project: str, scene: str | None, run: int, attempt: int = 0, delay: float = 0.0
+    ) -> None:
         task = self.tasks[stage]
         if delay:
             task.schedule((project, scene, run, attempt), delay=delay)
@@ -90,7 +91,13 @@ class Pipeline:
     def _task_for(self, stage: runner.Stage) -> Any:
         def task(project: str, scene: str | None, run: int, attempt: int = 0) -> None:
             outcome = runner.execute(
-                stage, self.root, project, run, scene, attempt, self.retries,
+                stage,
+                self.root,
+                project,
+                run,
+                scene,
+                attempt,
+                self.retries,
                 on_fail=lambda st, msg: self._on_fail(st, scene),
             )
             if outcome.kind == "retry":
@@ -127,7 +134,11 @@ class Pipeline:
             if st.get("run") != run or st.get("fanned_in"):
                 return
             entries = st.get("scenes", [])
-            ended = [e for e in entries if e["state"] == "failed" or set(e["done"]) >= {s.NAME for s in SCENE_STAGES}]
+            ended = [
+                e
+                for e in entries
+                if e["state"] == "failed" or set(e["done"]) >= {s.NAME for s in SCENE_STAGES}
+            ]
             if len(ended) < len(entries):
                 return
             st["fanned_in"] = True
@@ -163,6 +174,8 @@ class Pipeline:
 
         st = status.update(project, change)
         log.get().info(
-            "project completed", project=project_name, video=st.get("outputs", {}).get("video"),
+            "project completed",
+            project=project_name,
+            video=st.get("outputs", {}).get("video"),
             seconds=st.get("render_seconds"),
         )

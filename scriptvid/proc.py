@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import Cancelled, StageError, TransientError
@@ -115,7 +115,9 @@ def popen_stdin(args: Sequence[str | Path], *, cwd: Path | None = None) -> Itera
         if project in _cancelled:
             raise Cancelled(project)
     argv = [str(a) for a in args]
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
+    )
     with _registered(proc):
         try:
             yield proc
@@ -123,10 +125,8 @@ def popen_stdin(args: Sequence[str | Path], *, cwd: Path | None = None) -> Itera
             pass  # the child died; its exit status below says why
         finally:
             if proc.stdin and not proc.stdin.closed:
-                try:
+                with suppress(BrokenPipeError):  # the child died; its exit status says why
                     proc.stdin.close()
-                except BrokenPipeError:
-                    pass
             err = proc.stderr.read() if proc.stderr else b""
             proc.wait()
     with _lock:

@@ -1,13 +1,13 @@
 """The folder tree: where every file of a project lives, and how a script becomes a project.
 
-    root/inbox/          watched; people drop scripts here
-    root/inbox/failed/   reports for files that could not become a project (the file stays put)
-    root/outbox/         finished films and subtitles
-    root/projects/<slug>/source/      the script (and its sidecar), moved here from the inbox
-    root/projects/<slug>/project.yaml the effective film settings; editable
-    root/projects/<slug>/status.json  state, stage, progress, errors
-    root/projects/<slug>/scenes/NNN-<heading>/scene.yaml and its outputs
-    root/projects/<slug>/music/ render/ logs/ storyboard.png
+root/inbox/          watched; people drop scripts here
+root/inbox/failed/   reports for files that could not become a project (the file stays put)
+root/outbox/         finished films and subtitles
+root/projects/<slug>/source/      the script (and its sidecar), moved here from the inbox
+root/projects/<slug>/project.yaml the effective film settings; editable
+root/projects/<slug>/status.json  state, stage, progress, errors
+root/projects/<slug>/scenes/NNN-<heading>/scene.yaml and its outputs
+root/projects/<slug>/music/ render/ logs/ storyboard.png
 """
 
 from __future__ import annotations

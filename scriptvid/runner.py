@@ -81,7 +81,9 @@ def file_digest(path: Path) -> str:
 def film_settings(project: Project) -> Settings:
     """The project's settings from its project.yaml (written by parse), checked as input."""
     data = settings.load_yaml(project.settings_file)
-    return settings.build([(str(project.settings_file), settings.project_layer(data, str(project.settings_file)))])
+    return settings.build(
+        [(str(project.settings_file), settings.project_layer(data, str(project.settings_file)))]
+    )
 
 
 def make_job(root: Root, project: Project, run: int, scene: str | None) -> Job:
@@ -168,7 +170,9 @@ def execute(
                 return Outcome("dropped")
             if attempt < max_retries:
                 delay = min(2.0 * 2**attempt, 60.0)
-                logger.warning("transient failure; will retry", error=str(exc), attempt=attempt + 1, delay=delay)
+                logger.warning(
+                    "transient failure; will retry", error=str(exc), attempt=attempt + 1, delay=delay
+                )
                 _record_attempt(project, stage.NAME, scene, attempt + 1, str(exc))
                 return Outcome("retry", delay)
             _fail(project, stage.NAME, scene, f"{exc} (after {attempt + 1} attempts)", on_fail, logger)

@@ -36,7 +36,13 @@ _CONTENT_KEYS = {
     "synopsis": str,
     "section": str,
 }
-_KNOB_KEYS = {"image_prompt": str, "motion_prompt": str, "seed": int, "duration": (int, float), "settings": dict}
+_KNOB_KEYS = {
+    "image_prompt": str,
+    "motion_prompt": str,
+    "seed": int,
+    "duration": (int, float),
+    "settings": dict,
+}
 _LINE_KEYS = {"character": str, "text": str, "parenthetical": str, "extension": str, "dual": bool}
 
 
@@ -71,7 +77,7 @@ def _typed(data: dict[str, Any], key: str, types: Any, file: str, default: Any) 
     value = data.get(key, default)
     if value is None:
         return default
-    if isinstance(value, bool) and types is not bool or not isinstance(value, types):
+    if (isinstance(value, bool) and types is not bool) or not isinstance(value, types):
         expected = types.__name__ if isinstance(types, type) else "a number"
         raise InputError(f"must be {expected}, not {type(value).__name__}", file=file, key=key)
     return value
@@ -92,7 +98,9 @@ def read(path: Path) -> SceneSpec:
             raise InputError("each line needs a character and a text", file=file, key=key)
         for k, v in raw.items():
             if k not in _LINE_KEYS:
-                raise InputError(f"unknown key; allowed: {', '.join(_LINE_KEYS)}", file=file, key=f"{key}.{k}")
+                raise InputError(
+                    f"unknown key; allowed: {', '.join(_LINE_KEYS)}", file=file, key=f"{key}.{k}"
+                )
             if not isinstance(v, _LINE_KEYS[k]):
                 if k == "text" and isinstance(v, int | float):  # `text: 42` is still something to say
                     raw = {**raw, "text": str(v)}
@@ -113,10 +121,14 @@ def read(path: Path) -> SceneSpec:
                 raise InputError("must be a list of text", file=file, key=f"{key}[{i}]")
     duration = _typed(data, "duration", (int, float), file, None)
     if duration is not None and not 0.5 <= duration <= 600:
-        raise InputError(f"{duration!r} is out of range; expected seconds from 0.5 to 600", file=file, key="duration")
+        raise InputError(
+            f"{duration!r} is out of range; expected seconds from 0.5 to 600", file=file, key="duration"
+        )
     seed = _typed(data, "seed", int, file, 0)
     if seed < 0:
-        raise InputError(f"{seed} is out of range; expected a whole number of at least 0", file=file, key="seed")
+        raise InputError(
+            f"{seed} is out of range; expected a whole number of at least 0", file=file, key="seed"
+        )
     overrides = _typed(data, "settings", dict, file, {})
     validate(overrides, f"{file} (settings)", error=InputError)
     characters = [c.strip().upper() for c in _typed(data, "characters", list, file, [])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,9 @@ class TimingSettings:
 
 @dataclass(frozen=True)
 class TransitionSettings:
-    default: str = _opt("dissolve", "transition where the script names none", choices=("cut", "dissolve", "fade"))
+    default: str = _opt(
+        "dissolve", "transition where the script names none", choices=("cut", "dissolve", "fade")
+    )
     duration: float = _opt(0.6, "length of a dissolve or fade, seconds", min=0.1, max=3.0)
 
 
@@ -177,7 +179,7 @@ def parse_yaml(
     text: str, name: str, *, error: type[ConfigError] | type[InputError] = InputError
 ) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -223,7 +225,9 @@ def _check_value(f: dataclasses.Field[Any], tp: Any, value: Any, key: str, file:
     elif tp is str:
         ok = isinstance(value, str)
     else:  # dict[str, dict[str, Any]]
-        ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items())
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in value.items()
+        )
         if ok:
             value = {k.upper(): v for k, v in value.items()}
     if not ok:
@@ -231,7 +235,7 @@ def _check_value(f: dataclasses.Field[Any], tp: Any, value: Any, key: str, file:
     meta = f.metadata
     if "choices" in meta and value not in meta["choices"]:
         raise error(f"{value!r} is not allowed; expected {allowed}", file=file, key=key)
-    if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
+    if ("min" in meta and value < meta["min"]) or ("max" in meta and value > meta["max"]):
         raise error(f"{value!r} is out of range; expected {allowed}", file=file, key=key)
     if meta.get("even") and value % 2:
         raise error(f"{value!r} must be even (H.264 needs even frame sizes)", file=file, key=key)
@@ -248,9 +252,12 @@ def _check_mapping(cls: type, data: Mapping[str, Any], prefix: str, file: str, e
         tp = hints[key]
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
-                raise error(f"must be a mapping of {', '.join(f.name for f in dataclasses.fields(tp))}",
-                            file=file, key=dotted)
-            _check_mapping(tp, value, dotted + ".", file, error)
+                raise error(
+                    f"must be a mapping of {', '.join(f.name for f in dataclasses.fields(tp))}",
+                    file=file,
+                    key=dotted,
+                )
+            _check_mapping(typing.cast(type, tp), value, dotted + ".", file, error)
         else:
             origin = typing.get_origin(tp) or tp
             _check_value(fields[key], origin if origin is not dict else dict, value, dotted, file, error)
@@ -291,7 +298,7 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build(layers: list[tuple[str, Mapping[str, Any]]]) -> Settings:
+def build(layers: Sequence[tuple[str, Mapping[str, Any]]]) -> Settings:
     """Validate each (name, data) layer, merge them in order over the defaults, and freeze."""
     merged: dict[str, Any] = {}
     for _, data in layers:
@@ -363,7 +370,9 @@ def project_layer(data: Mapping[str, Any], file: str) -> dict[str, Any]:
     for section in DAEMON_SECTIONS:
         if section in data:
             raise InputError(
-                f"{section!r} is a daemon setting; set it in config/scriptvid.yaml instead", file=file, key=section
+                f"{section!r} is a daemon setting; set it in config/scriptvid.yaml instead",
+                file=file,
+                key=section,
             )
     validate(data, file, error=InputError)
     return dict(data)

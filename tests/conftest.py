@@ -54,7 +54,10 @@ class Daemon:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "scriptvid", "daemon", "--root", str(self.root)],
-                stdout=log, stderr=log, env=self.env, cwd=REPO,
+                stdout=log,
+                stderr=log,
+                env=self.env,
+                cwd=REPO,
             )
         return self
 
@@ -100,8 +103,18 @@ def project_status(root: Path, name: str) -> dict[str, Any]:
 
 def ffprobe(path: Path) -> dict[str, Any]:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_chapters",
-         str(path)],
-        check=True, capture_output=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
     ).stdout
     return json.loads(out)

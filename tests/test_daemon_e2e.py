@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import Daemon, corpus_file, ffprobe, project_status, wait_for
 
 pytestmark = pytest.mark.slow
@@ -30,8 +29,14 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     copy_slowly(src, root / "inbox" / src.name)
     started = time.monotonic()
 
-    st = wait_for(lambda: project_status(root, "brick-and-steel").get("state") in ("completed", "failed")
-                  and project_status(root, "brick-and-steel"), 900, "the film")
+    st = wait_for(
+        lambda: (
+            project_status(root, "brick-and-steel").get("state") in ("completed", "failed")
+            and project_status(root, "brick-and-steel")
+        ),
+        900,
+        "the film",
+    )
     assert st["state"] == "completed", st.get("errors")
     print(f"\nbrick_and_steel: drop to MP4 in {time.monotonic() - started:.1f} s")
     assert st["progress"] == 1.0
@@ -59,7 +64,9 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     import json
 
     scene_seconds = [json.loads((d / "voice" / "cues.json").read_text())["duration"] for d in scene_dirs]
-    assert sum(scene_seconds) + 3.0 - len(scene_dirs) * 0.9 - 0.2 <= duration <= sum(scene_seconds) + 3.0 + 0.2
+    assert (
+        sum(scene_seconds) + 3.0 - len(scene_dirs) * 0.9 - 0.2 <= duration <= sum(scene_seconds) + 3.0 + 0.2
+    )
     print(f"brick_and_steel: the film is {duration:.1f} s long, {len(scene_dirs)} scenes")
     # One chapter per scene after the title card.
     assert len(info["chapters"]) == len(scene_dirs) + 1
@@ -68,7 +75,10 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     assert "-->" in srt
     assert any(s["codec_type"] == "subtitle" for s in info["streams"])
     # No temporary file was left in the outbox.
-    assert sorted(p.name for p in (root / "outbox").iterdir()) == ["brick-and-steel.mp4", "brick-and-steel.srt"]
+    assert sorted(p.name for p in (root / "outbox").iterdir()) == [
+        "brick-and-steel.mp4",
+        "brick-and-steel.srt",
+    ]
 
 
 def test_files_waiting_at_start_are_taken_and_temporary_names_are_not(data_root: Path) -> None:

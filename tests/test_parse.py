@@ -153,7 +153,10 @@ def test_kitchen_sink() -> None:
         "inline note",
         "Ignored",
         "ignored",
-        "nested */",
+        "/*",
+        "*/",
+        "[[",
+        "]]",
         "multiline note",
     ):
         assert hidden not in text

@@ -21,7 +21,9 @@ def test_the_commented_config_file_is_exactly_the_defaults() -> None:
 def test_layers_apply_in_order(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "scriptvid.yaml").write_text("video: {width: 1280, height: 720}\nseed: 5\n")
-    layers = settings.service_layers(tmp_path, environ={"SCRIPTVID_VIDEO__WIDTH": "960", "SCRIPTVID_ROOT": "/x"})
+    layers = settings.service_layers(
+        tmp_path, environ={"SCRIPTVID_VIDEO__WIDTH": "960", "SCRIPTVID_ROOT": "/x"}
+    )
     sidecar = settings.project_layer({"video": {"fps": 25}}, "film.yaml")
     scene = {"video": {"fps": 12}}
     result = settings.build([*layers, ("film.yaml", sidecar), ("scene.yaml", scene)])
@@ -33,10 +35,16 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
     [
         ({"video": {"widht": 3}}, "video.widht: unknown setting; allowed here: width, height, fps"),
         ({"video": {"fps": -3}}, "video.fps: -3 is out of range; expected a whole number from 1 to 120"),
-        ({"video": {"fps": "fast"}}, "video.fps: 'fast' is not allowed; expected a whole number from 1 to 120"),
+        (
+            {"video": {"fps": "fast"}},
+            "video.fps: 'fast' is not allowed; expected a whole number from 1 to 120",
+        ),
         ({"video": {"width": 1281}}, "video.width: 1281 must be even"),
         ({"music": {"mood": "jolly"}}, "music.mood: 'jolly' is not allowed; expected one of auto, calm"),
-        ({"music": {"enabled": "yes please"}}, "music.enabled: 'yes please' is not allowed; expected true or false"),
+        (
+            {"music": {"enabled": "yes please"}},
+            "music.enabled: 'yes please' is not allowed; expected true or false",
+        ),
         ({"video": 3}, "video: must be a mapping of width, height, fps"),
         ({"timing": {"min_scene": float("nan")}}, "timing.min_scene: nan is not allowed"),
     ],

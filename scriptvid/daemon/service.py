@@ -25,7 +25,9 @@ ACTIVE = ("queued", "running")
 
 
 class Service:
-    def __init__(self, root: Root, service_layers: list[tuple[str, dict[str, Any]]], settings: Settings) -> None:
+    def __init__(
+        self, root: Root, service_layers: list[tuple[str, dict[str, Any]]], settings: Settings
+    ) -> None:
         self.root = root
         self.layers = service_layers
         self.settings = settings
@@ -43,8 +45,12 @@ class Service:
     def run(self) -> None:
         logger = log.get()
         consumer = self.huey.create_consumer(
-            workers=self.settings.daemon.workers, worker_type="thread", periodic=False,
-            initial_delay=0.05, max_delay=0.5, shutdown_timeout=20,
+            workers=self.settings.daemon.workers,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.05,
+            max_delay=0.5,
+            shutdown_timeout=20,
         )
         consumer.start()
         # Huey installs its own handlers in start(); ours replace them and only set a flag.
@@ -53,8 +59,12 @@ class Service:
         self.recover()
         self.watcher.start()
         systemd.notify("READY=1", "STATUS=watching " + str(self.root.inbox))
-        logger.info("daemon ready", root=str(self.root.path), workers=self.settings.daemon.workers,
-                    poll=self.settings.watch.poll)
+        logger.info(
+            "daemon ready",
+            root=str(self.root.path),
+            workers=self.settings.daemon.workers,
+            poll=self.settings.watch.poll,
+        )
         try:
             while not self.stop_requested.wait(TICK):
                 self.tick()

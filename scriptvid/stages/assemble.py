@@ -34,12 +34,23 @@ def inputs(job: Job) -> dict[str, Any]:
     names = timeline.scene_names(job.project)
     return {
         "version": "1",
-        "scenes": {n: [job.fingerprint_of("animate", job.project.scenes_dir / n),
-                       job.fingerprint_of("voice", job.project.scenes_dir / n)] for n in names},
+        "scenes": {
+            n: [
+                job.fingerprint_of("animate", job.project.scenes_dir / n),
+                job.fingerprint_of("voice", job.project.scenes_dir / n),
+            ]
+            for n in names
+        },
         "music": job.fingerprint_of("music"),
         "script": file_digest(job.project.path / "script.json"),
-        "settings": [job.settings.video, job.settings.audio, job.settings.transitions, job.settings.music,
-                     job.settings.subtitles, job.settings.timing.min_scene],
+        "settings": [
+            job.settings.video,
+            job.settings.audio,
+            job.settings.transitions,
+            job.settings.music,
+            job.settings.subtitles,
+            job.settings.timing.min_scene,
+        ],
     }
 
 
@@ -69,8 +80,18 @@ def run(job: Job) -> None:
         args += ["-vf", f"subtitles=film.srt:force_style='{_SUBTITLE_STYLE}'", *media.x264_args(s.video)]
     else:
         args += ["-c:v", "copy"]
-    args += ["-c:a", "aac", "-b:a", "192k", "-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart",
-             "-t", f"{layout.duration:.3f}"]
+    args += [
+        "-c:a",
+        "aac",
+        "-b:a",
+        "192k",
+        "-metadata",
+        f"title={script.get('title', '')}",
+        "-movflags",
+        "+faststart",
+        "-t",
+        f"{layout.duration:.3f}",
+    ]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
         proc.run([*args, str(tmp)], cwd=render)
 
@@ -99,8 +120,21 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"
     with fsutil.atomic_path(out, ".mp4") as tmp:
-        proc.run([*media.FFMPEG, "-f", "concat", "-safe", "0", "-i", str(render / "pieces.ffconcat"),
-                  "-c", "copy", "-an", str(tmp)])
+        proc.run(
+            [
+                *media.FFMPEG,
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(render / "pieces.ffconcat"),
+                "-c",
+                "copy",
+                "-an",
+                str(tmp),
+            ]
+        )
     _drop_unused(pieces_dir, set(order))
     return out
 
@@ -124,11 +158,28 @@ def _transition(job: Job, tail: Path, head: Path, handover: timeline.Handover, p
     v = job.settings.video
     out = pieces_dir / f"x-{_key(file_digest(tail), file_digest(head), handover, v)}.mp4"
     if not out.exists():
-        graph = (f"[0:v][1:v]xfade=transition={_XFADE[handover.kind]}:duration={handover.seconds:.4f}:offset=0,"
-                 f"format=yuv420p[v]")
+        graph = (
+            f"[0:v][1:v]xfade=transition={_XFADE[handover.kind]}:duration={handover.seconds:.4f}:offset=0,"
+            f"format=yuv420p[v]"
+        )
         with fsutil.atomic_path(out, ".mp4") as tmp:
-            proc.run([*media.FFMPEG, "-i", str(tail), "-i", str(head), "-filter_complex", graph, "-map", "[v]",
-                      "-frames:v", str(round(handover.seconds * v.fps)), *media.x264_args(v), str(tmp)])
+            proc.run(
+                [
+                    *media.FFMPEG,
+                    "-i",
+                    str(tail),
+                    "-i",
+                    str(head),
+                    "-filter_complex",
+                    graph,
+                    "-map",
+                    "[v]",
+                    "-frames:v",
+                    str(round(handover.seconds * v.fps)),
+                    *media.x264_args(v),
+                    str(tmp),
+                ]
+            )
     return out
 
 
@@ -147,7 +198,9 @@ def _title_card(
     tail_frames = round(layout.title.out.seconds * v.fps)
     move = camera.plan("push in")
     move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
-    stream = camera.frames(camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps))
+    stream = camera.frames(
+        camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
+    )
     encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), job.settings)
     return body, tail
 
@@ -201,11 +254,11 @@ def _mix(job: Job, layout: timeline.Layout) -> Path:
     s = job.settings
     rate = s.audio.sample_rate
     render = job.project.render_dir
-    dialogue = np.zeros(int(round(layout.duration * rate)) + 1, dtype=np.float32)
+    dialogue = np.zeros(round(layout.duration * rate) + 1, dtype=np.float32)
     for placement in layout.scenes:
         track, track_rate = read_wav(job.project.scenes_dir / placement.name / "voice" / "track.wav")
         assert track_rate == rate, "voice tracks are written at the film's sample rate"
-        i = int(round(placement.start * rate))
+        i = round(placement.start * rate)
         j = min(i + track.size, dialogue.size)
         dialogue[i:j] += track[: j - i]
     write_wav(render / "dialogue.wav", dialogue, rate)
@@ -221,27 +274,69 @@ def _mix(job: Job, layout: timeline.Layout) -> Path:
             "[d][ducked]amix=inputs=2:duration=first:normalize=0,aformat=channel_layouts=stereo[out]"
         )
         with fsutil.atomic_path(mixed, ".wav") as tmp:
-            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-i", str(score), "-filter_complex", graph,
-                      "-map", "[out]", "-c:a", "pcm_s16le", "-ar", str(rate), str(tmp)])
+            proc.run(
+                [
+                    *media.FFMPEG,
+                    "-i",
+                    str(render / "dialogue.wav"),
+                    "-i",
+                    str(score),
+                    "-filter_complex",
+                    graph,
+                    "-map",
+                    "[out]",
+                    "-c:a",
+                    "pcm_s16le",
+                    "-ar",
+                    str(rate),
+                    str(tmp),
+                ]
+            )
     else:
         with fsutil.atomic_path(mixed, ".wav") as tmp:
-            proc.run([*media.FFMPEG, "-i", str(render / "dialogue.wav"), "-af", "aformat=channel_layouts=stereo", "-c:a", "pcm_s16le", str(tmp)])
+            proc.run(
+                [
+                    *media.FFMPEG,
+                    "-i",
+                    str(render / "dialogue.wav"),
+                    "-af",
+                    "aformat=channel_layouts=stereo",
+                    "-c:a",
+                    "pcm_s16le",
+                    str(tmp),
+                ]
+            )
     return _normalise(mixed, render / "mix.wav", s)
 
 
 def _normalise(src: Path, dest: Path, s: Settings) -> Path:
     """Two-pass EBU R128 loudness normalisation: measure, then apply with the measured values."""
     target = f"I={s.audio.loudness}:TP={s.audio.true_peak - 0.5}:LRA=11"
-    out = proc.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(src), "-af",
-                    f"loudnorm={target}:print_format=json", "-f", "null", "-"], capture_stderr=True)
+    out = proc.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            str(src),
+            "-af",
+            f"loudnorm={target}:print_format=json",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_stderr=True,
+    )
     text = out.decode("utf-8", "replace")
     measured = json.loads(text[text.rindex("{") : text.rindex("}") + 1])
     if float(measured["input_i"]) < -70:  # a silent film: nothing to normalise
         return src
-    second = (f"loudnorm={target}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
-              f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
-              f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate},"
-              "aformat=channel_layouts=stereo")
+    second = (
+        f"loudnorm={target}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
+        f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
+        f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate},"
+        "aformat=channel_layouts=stereo"
+    )
     with fsutil.atomic_path(dest, ".wav") as tmp:
         proc.run([*media.FFMPEG, "-i", str(src), "-af", second, "-c:a", "pcm_s16le", str(tmp)])
     return dest
@@ -260,7 +355,7 @@ def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[tuple[float, float
 
 
 def _timestamp(seconds: float) -> str:
-    ms = max(0, int(round(seconds * 1000)))
+    ms = max(0, round(seconds * 1000))
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 
@@ -281,7 +376,8 @@ def srt(cues: list[tuple[float, float, str]], width: int = 42) -> str:
             blocks.append((t, t + share, "\n".join(group)))
             t += share
     return "".join(
-        f"{i}\n{_timestamp(a)} --> {_timestamp(b)}\n{body}\n\n" for i, (a, b, body) in enumerate(blocks, start=1)
+        f"{i}\n{_timestamp(a)} --> {_timestamp(b)}\n{body}\n\n"
+        for i, (a, b, body) in enumerate(blocks, start=1)
     )
 
 
@@ -294,6 +390,11 @@ def _chapters(layout: timeline.Layout, title: str) -> str:
     ends = [m[0] for m in marks[1:]] + [layout.duration]
     out = [";FFMETADATA1", f"title={_ffmeta_escape(title)}"]
     for (start, name), end in zip(marks, ends, strict=True):
-        out += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(start * 1000)}", f"END={int(end * 1000)}",
-                f"title={_ffmeta_escape(name)}"]
+        out += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={int(start * 1000)}",
+            f"END={int(end * 1000)}",
+            f"title={_ffmeta_escape(name)}",
+        ]
     return "\n".join(out) + "\n"

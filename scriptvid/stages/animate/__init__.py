@@ -49,8 +49,13 @@ def inputs(job: Job) -> dict[str, Any]:
         "lipsync": job.fingerprint_of("lipsync"),
         "voice": job.fingerprint_of("voice"),
         "motion": job.scene.motion_prompt,
-        "video": [job.settings.video.width, job.settings.video.height, job.settings.video.fps,
-                  job.settings.video.crf, job.settings.video.preset],
+        "video": [
+            job.settings.video.width,
+            job.settings.video.height,
+            job.settings.video.fps,
+            job.settings.video.crf,
+            job.settings.video.preset,
+        ],
         "handover": [into.seconds, out.kind, out.seconds],
     }
 
@@ -100,8 +105,16 @@ def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], setting
     for path, count in pieces:
         if count <= 0:
             continue
-        args = [*media.FFMPEG, *media.raw_video_input(video.width, video.height, video.fps),
-                "-frames:v", str(count), *media.x264_args(video), "-an", "-movflags", "+faststart"]
+        args = [
+            *media.FFMPEG,
+            *media.raw_video_input(video.width, video.height, video.fps),
+            "-frames:v",
+            str(count),
+            *media.x264_args(video),
+            "-an",
+            "-movflags",
+            "+faststart",
+        ]
         with fsutil.atomic_path(path, ".mp4") as tmp, proc.popen_stdin([*args, str(tmp)]) as ff:
             assert ff.stdin is not None
             for _ in range(count):
@@ -124,8 +137,11 @@ def run(job: Job) -> None:
     for name in PIECES:  # pieces a different handover left behind would be joined by mistake
         (job.out_dir / name).unlink(missing_ok=True)
     encode(
-        [(job.out_dir / "head.mp4", head), (job.out_dir / "segment.mp4", total - head - tail),
-         (job.out_dir / "tail.mp4", tail)],
+        [
+            (job.out_dir / "head.mp4", head),
+            (job.out_dir / "segment.mp4", total - head - tail),
+            (job.out_dir / "tail.mp4", tail),
+        ],
         iter(stream),
         job.settings,
     )

@@ -127,12 +127,19 @@ def frames(
     for i in range(count):
         pose = pose_at(move, i / max(count - 1, 1))
         m_bg = _matrix(pose, bg_size, size, 1.0)
-        cv2.warpAffine(layers.background, m_bg, (w, h), dst=out, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REFLECT)
+        cv2.warpAffine(
+            layers.background, m_bg, (w, h), dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
         m_fg = _matrix(pose, (w, h), size, move.parallax)
         if layers.figures is not None:
-            fg = cv2.warpAffine(layers.figures, m_fg, (w, h), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+            fg = cv2.warpAffine(
+                layers.figures,
+                m_fg,
+                (w, h),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=(0, 0, 0, 0),
+            )
             inv = cv2.merge([255 - fg[..., 3]] * 3)
             cv2.add(cv2.multiply(out, inv, scale=1 / 255), fg[..., :3], dst=out)
         if overlay is not None:

@@ -31,7 +31,14 @@ def inputs(job: Job) -> dict[str, Any]:
     scene = spec.scene
     return {
         **backends.identity(backends.get(NAME, job.settings.backends.image, BACKENDS)),
-        "scene": [scene.heading, scene.location, scene.time_of_day, scene.interior, scene.characters, scene.action],
+        "scene": [
+            scene.heading,
+            scene.location,
+            scene.time_of_day,
+            scene.interior,
+            scene.characters,
+            scene.action,
+        ],
         "prompt": spec.image_prompt,
         "seed": spec.seed,
         "size": [job.settings.video.width, job.settings.video.height],

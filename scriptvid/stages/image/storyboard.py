@@ -337,12 +337,13 @@ def _apply_glows(img: np.ndarray, glows: Sequence[_Glow], ox: float, oy: float) 
         y0, y1 = max(int(cy - g.r), 0), min(int(cy + g.r) + 1, h)
         if x1 <= x0 or y1 <= y0:
             continue
-        yy, xx = np.ogrid[y0:y1, x0:x1]
-        d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2, dtype=np.float32) / g.r
-        f = (np.clip(1.0 - d, 0.0, 1.0) ** 2 * g.strength)[..., None]
+        xx = (np.arange(x0, x1, dtype=np.float32) - np.float32(cx)) ** 2
+        yy = (np.arange(y0, y1, dtype=np.float32) - np.float32(cy)) ** 2
+        d = np.sqrt(yy[:, None] + xx[None, :]) * np.float32(1.0 / g.r)
+        f = (np.clip(1.0 - d, 0.0, 1.0) ** 2 * np.float32(g.strength))[..., None]
         inverse = 255.0 - img[y0:y1, x0:x1].astype(np.float32)
-        col = np.array(g.colour, dtype=np.float32)
-        img[y0:y1, x0:x1] = np.clip(255.5 - inverse * (1.0 - f * col / 255.0), 0, 255).astype(np.uint8)
+        col = np.array(g.colour, dtype=np.float32) / np.float32(255.0)
+        img[y0:y1, x0:x1] = np.clip(np.float32(255.5) - inverse * (1.0 - f * col), 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------------- scenery helpers
@@ -1075,7 +1076,6 @@ def _aquarium(cv: _Canvas, ctx: _Ctx) -> None:
         cv.circle(x + d * s * 0.6, y - s * 0.15, s * 0.12, "#1d1d26", lit=True)
     for _ in range(25):
         cv.circle(ctx.u(x0, x1), ctx.u(y0, y1 - H * 0.08), H * ctx.u(0.003, 0.008), "#caf0f8", lit=True)
-    ctx.glow(W * 0.5, H * 0.35, W * 0.6, "#48cae4", 0.25)
 
 
 # Exteriors

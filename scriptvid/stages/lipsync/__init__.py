@@ -26,7 +26,9 @@ class MouthsBackend:
     NAME = "mouths"
     VERSION = "1"
 
-    def openings(self, audio: np.ndarray, rate: int, fps: int, spans: list[tuple[float, float]]) -> list[float]:
+    def openings(
+        self, audio: np.ndarray, rate: int, fps: int, spans: list[tuple[float, float]]
+    ) -> list[float]:
         frames = math.ceil(audio.size / rate * fps - 1e-6)
         hop = rate / fps
         out = np.zeros(frames, dtype=np.float32)
@@ -41,7 +43,7 @@ class MouthsBackend:
         eased = np.zeros_like(out)
         level = 0.0
         for i, target in enumerate(out):
-            level += (target - level) * (0.75 if target > level else 0.5)
+            level += (float(target) - level) * (0.75 if target > level else 0.5)
             eased[i] = level if level > 0.02 else 0.0
         return [round(float(x), 3) for x in eased]
 

@@ -37,7 +37,11 @@ def request(job: Job) -> MusicRequest:
         for p, text in zip(layout.scenes, texts, strict=True)
     )
     return MusicRequest(
-        duration=layout.duration, cues=cues, mood=mood, seed=job.settings.seed, sample_rate=job.settings.audio.sample_rate
+        duration=layout.duration,
+        cues=cues,
+        mood=mood,
+        seed=job.settings.seed,
+        sample_rate=job.settings.audio.sample_rate,
     )
 
 
@@ -47,8 +51,13 @@ def inputs(job: Job) -> dict[str, Any]:
     req = request(job)
     return {
         **backends.identity(backends.get(NAME, job.settings.backends.music, BACKENDS)),
-        "request": [req.duration, [(c.start, c.end, c.intensity) for c in req.cues], req.mood, req.seed,
-                    req.sample_rate],
+        "request": [
+            req.duration,
+            [(c.start, c.end, c.intensity) for c in req.cues],
+            req.mood,
+            req.seed,
+            req.sample_rate,
+        ],
     }
 
 

