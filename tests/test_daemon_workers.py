@@ -1,0 +1,60 @@
+"""Several workers and two daemons on one inbox: every script taken once, every film made once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Daemon, corpus_file, ffprobe, project_status, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def finished_stages(project: Path) -> list[str]:
+    events = [json.loads(line) for line in (project / "logs" / "events.jsonl").read_text().splitlines()]
+    return [e["stage"] for e in events if e.get("event", "").startswith(("stage finished", "stage skipped"))]
+
+
+def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(data_root: Path) -> None:
+    env = {"SCRIPTVID_DAEMON__WORKERS": "3"}
+    daemons = [Daemon(data_root, env).start(), Daemon(data_root, env).start()]
+    try:
+        wait_for(lambda: all("daemon ready" in str(d.events()) for d in daemons), 60, "both daemons to start")
+        inbox = data_root / "inbox"
+        (inbox / "broken.yaml").write_text("video:\n  fps: -3\n")
+        shutil.copy(REPO / "examples" / "the-lighthouse.fountain", inbox / "broken.fountain")
+        shutil.copy(REPO / "examples" / "the-lighthouse.fountain", inbox / "lighthouse.fountain")
+        md = corpus_file("youtube_script_indoor_aquariums_narrator_visual.md")
+        shutil.copy(md, inbox / "aquariums.md")
+
+        broken = wait_for(lambda: project_status(data_root, "broken").get("state") == "failed"
+                          and project_status(data_root, "broken"), 60, "the bad sidecar to be reported")
+        message = broken["errors"][0]["message"]
+        assert "broken.yaml" in message and "video.fps" in message and "out of range" in message
+        # The script and its sidecar are kept, untouched, in the project.
+        assert (data_root / "projects" / "broken" / "source" / "broken.yaml").read_text() == "video:\n  fps: -3\n"
+
+        for name in ("lighthouse", "aquariums"):
+            st = wait_for(lambda n=name: project_status(data_root, n).get("state") in ("completed", "failed")
+                          and project_status(data_root, n), 900, f"{name} to finish")
+            assert st["state"] == "completed", st["errors"]
+            assert st["renders"] == 1
+            # Music, assembly and publishing ran exactly once although six workers in two
+            # processes raced to finish the scenes.
+            stages = finished_stages(data_root / "projects" / name)
+            assert [s for s in stages if s in ("music", "assemble", "publish")] == ["music", "assemble", "publish"]
+            assert stages.count("animate") == len(st["scenes"])
+            info = ffprobe(Path(st["outputs"]["video"]))
+            assert float(info["format"]["duration"]) > 10
+
+        # Each script was taken once: one project per file, nothing left in the inbox.
+        assert sorted(p.name for p in (data_root / "projects").iterdir()) == ["aquariums", "broken", "lighthouse"]
+        assert [p.name for p in inbox.iterdir()] == []
+        assert all(d.alive() for d in daemons)
+    finally:
+        for d in daemons:
+            if d.alive():
+                d.stop()
