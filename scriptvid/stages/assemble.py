@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import fsutil, media, proc, timeline
+from .. import contact_sheet, fsutil, media, proc, scenes, timeline
 from ..runner import Job, file_digest
 from ..settings import Settings
 from .animate import camera, encode
@@ -55,7 +55,7 @@ def inputs(job: Job) -> dict[str, Any]:
 
 
 def outputs(job: Job) -> list[Path]:
-    return [job.project.render_dir / "final.mp4", job.project.render_dir / "film.srt"]
+    return [job.project.render_dir / "final.mp4", job.project.render_dir / "film.srt", job.project.storyboard]
 
 
 def run(job: Job) -> None:
@@ -69,6 +69,7 @@ def run(job: Job) -> None:
     cues = _subtitle_cues(job, layout)
     fsutil.write_text(render / "film.srt", srt(cues))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
+    contact_sheet.render(_panels(job, layout), script.get("title", ""), job.project.storyboard)
 
     s = job.settings
     burn = s.subtitles.burn_in and bool(cues)
@@ -97,6 +98,23 @@ def run(job: Job) -> None:
 
 
 _SUBTITLE_STYLE = "FontName=DejaVu Sans,FontSize=20,Outline=2,Shadow=0,MarginV=28,BorderStyle=1"
+
+
+def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
+    panels = []
+    for placement in layout.scenes:
+        folder = job.project.scenes_dir / placement.name
+        scene = scenes.read(folder / "scene.yaml").scene
+        first = f"{scene.dialogue[0].character}: {scene.dialogue[0].text}" if scene.dialogue else ""
+        panels.append(
+            contact_sheet.Panel(
+                folder / "image.png",
+                scene.number,
+                scene.heading,
+                first or (scene.action[0] if scene.action else ""),
+            )
+        )
+    return panels
 
 
 # -- picture --------------------------------------------------------------------------------------

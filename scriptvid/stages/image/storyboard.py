@@ -1652,12 +1652,25 @@ def _generic_interior(cv: _Canvas, ctx: _Ctx) -> None:
 
 
 def choose_setting(scene: Scene, prompt: str) -> _Setting:
-    """The place: the first setting named by the location or heading, else by the prompt or action."""
-    for text in (f"{scene.location} {scene.heading}", f"{prompt} {' '.join(scene.action)}"):
+    """The place: named by the location, else the heading, else the prompt or action.
+
+    In a location the last place word wins, because English puts the head noun last: a
+    "HARBOUR TOWN STREET" is a street, a "BEACH HOUSE KITCHEN" a kitchen. A place that matches
+    the heading's INT or EXT goes before one that does not ("EXT. ROOFTOP BAR" is a rooftop).
+    """
+    side = scene.interior.upper()
+    wanted = True if side == "INT" else False if side == "EXT" else None
+    for text in (scene.location, scene.heading, f"{prompt} {' '.join(scene.action)}"):
         upper = text.upper()
-        for s in SETTINGS:
-            if re.search(rf"\b(?:{s.pattern})\b", upper):
-                return s
+        found = [
+            (m.end(), -i, s)
+            for i, s in enumerate(SETTINGS)
+            for m in re.finditer(rf"\b(?:{s.pattern})\b", upper)
+        ]
+        if found:
+            if text is scene.location or text is scene.heading:
+                return max(found, key=lambda f: (f[2].interior == wanted, f[0], f[1]))[2]
+            return min(found, key=lambda f: (-f[1], f[0]))[2]
     return _GENERIC_INTERIOR if scene.interior.upper().startswith("INT") else _GENERIC_EXTERIOR
 
 
