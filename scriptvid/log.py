@@ -17,16 +17,21 @@ from typing import Any
 
 import structlog
 
-_project_logs: dict[str, Path] = {}
+_projects_folder: Path | None = None
 
 
-def register_project_log(name: str, path: Path) -> None:
-    _project_logs[name] = path
+def copy_project_events_under(projects: Path) -> None:
+    """Lines about project NAME are also appended to projects/NAME/logs/events.jsonl."""
+    global _projects_folder
+    _projects_folder = projects
 
 
 def _copy_to_project_log(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    target = _project_logs.get(str(event.get("project", "")))
-    if target is not None and target.parent.is_dir():
+    name = str(event.get("project", ""))
+    if _projects_folder is None or not name or "/" in name or name.startswith("."):
+        return event
+    target = _projects_folder / name / "logs" / "events.jsonl"
+    if target.parent.is_dir():
         line = json.dumps(event, default=str, ensure_ascii=False)
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")

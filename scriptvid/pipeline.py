@@ -42,6 +42,7 @@ class Pipeline:
         self.huey = huey
         self.root = root
         self.retries = retries
+        log.copy_project_events_under(root.projects)
         self.tasks: dict[str, Any] = {}
         for stage in (PARSE, *SCENE_STAGES, *FILM_STAGES):
             self.tasks[stage.NAME] = huey.task(name=stage.NAME, priority=_PRIORITY[stage.NAME])(

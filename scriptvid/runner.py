@@ -136,7 +136,6 @@ def execute(
             mark_cancelled(project)
         return Outcome("dropped")
 
-    log.register_project_log(project_name, project.logs_dir / "events.jsonl")
     token = proc.current_project.set(project_name)
     started = time.monotonic()
     with structlog.contextvars.bound_contextvars(project=project_name, stage=stage.NAME, scene=scene or ""):

@@ -14,7 +14,11 @@ from conftest import REPO, corpus_file
 def scriptvid(*args: str, root: Path | None = None) -> subprocess.CompletedProcess[str]:
     extra = ["--root", str(root)] if root else []
     return subprocess.run(
-        [sys.executable, "-m", "scriptvid", *args, *extra], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-m", "scriptvid", *args, *extra],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 
@@ -42,10 +46,19 @@ def test_parse_of_a_broken_file_says_what_is_wrong(tmp_path: Path) -> None:
 def test_status_lists_projects(tmp_path: Path) -> None:
     project = tmp_path / "projects" / "my-film"
     project.mkdir(parents=True)
-    (project / "status.json").write_text(json.dumps({
-        "state": "running", "stage": "voice", "progress": 0.42, "scenes": [{}, {}], "renders": 0,
-        "updated": "2026-11-24T05:00:00.000Z", "outputs": {},
-    }))
+    (project / "status.json").write_text(
+        json.dumps(
+            {
+                "state": "running",
+                "stage": "voice",
+                "progress": 0.42,
+                "scenes": [{}, {}],
+                "renders": 0,
+                "updated": "2026-11-24T05:00:00.000Z",
+                "outputs": {},
+            }
+        )
+    )
     result = scriptvid("status", root=tmp_path)
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()
@@ -60,7 +73,10 @@ def test_a_bad_config_file_refuses_to_start_naming_file_and_key(tmp_path: Path) 
     (tmp_path / "config" / "scriptvid.yaml").write_text("daemon: {workers: 0}\n")
     result = scriptvid("daemon", root=tmp_path)
     assert result.returncode == 78
-    assert "scriptvid.yaml: daemon.workers: 0 is out of range; expected a whole number from 1 to 64" in result.stderr
+    assert (
+        "scriptvid.yaml: daemon.workers: 0 is out of range; expected a whole number from 1 to 64"
+        in result.stderr
+    )
 
 
 def test_the_systemd_unit_is_accepted_by_systemd_analyze(tmp_path: Path) -> None:
@@ -71,7 +87,8 @@ def test_the_systemd_unit_is_accepted_by_systemd_analyze(tmp_path: Path) -> None
     # The unit names /opt/scriptvid; point it at this checkout so the ExecStart binary exists.
     unit = (REPO / "scriptvid.service").read_text().replace("/opt/scriptvid", str(REPO))
     (tmp_path / "scriptvid.service").write_text(unit)
-    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "scriptvid.service")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "scriptvid.service")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "Type=notify" in unit and "User=scriptvid" in unit and "Restart=on-failure" in unit

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import Daemon, corpus_file, ffprobe, project_status, wait_for
 
 pytestmark = pytest.mark.slow

@@ -30,28 +30,50 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
         md = corpus_file("youtube_script_indoor_aquariums_narrator_visual.md")
         shutil.copy(md, inbox / "aquariums.md")
 
-        broken = wait_for(lambda: project_status(data_root, "broken").get("state") == "failed"
-                          and project_status(data_root, "broken"), 60, "the bad sidecar to be reported")
+        broken = wait_for(
+            lambda: (
+                project_status(data_root, "broken").get("state") == "failed"
+                and project_status(data_root, "broken")
+            ),
+            60,
+            "the bad sidecar to be reported",
+        )
         message = broken["errors"][0]["message"]
         assert "broken.yaml" in message and "video.fps" in message and "out of range" in message
         # The script and its sidecar are kept, untouched, in the project.
-        assert (data_root / "projects" / "broken" / "source" / "broken.yaml").read_text() == "video:\n  fps: -3\n"
+        assert (
+            data_root / "projects" / "broken" / "source" / "broken.yaml"
+        ).read_text() == "video:\n  fps: -3\n"
 
         for name in ("lighthouse", "aquariums"):
-            st = wait_for(lambda n=name: project_status(data_root, n).get("state") in ("completed", "failed")
-                          and project_status(data_root, n), 900, f"{name} to finish")
+            st = wait_for(
+                lambda n=name: (
+                    project_status(data_root, n).get("state") in ("completed", "failed")
+                    and project_status(data_root, n)
+                ),
+                900,
+                f"{name} to finish",
+            )
             assert st["state"] == "completed", st["errors"]
             assert st["renders"] == 1
             # Music, assembly and publishing ran exactly once although six workers in two
             # processes raced to finish the scenes.
             stages = finished_stages(data_root / "projects" / name)
-            assert [s for s in stages if s in ("music", "assemble", "publish")] == ["music", "assemble", "publish"]
+            assert [s for s in stages if s in ("music", "assemble", "publish")] == [
+                "music",
+                "assemble",
+                "publish",
+            ]
             assert stages.count("animate") == len(st["scenes"])
             info = ffprobe(Path(st["outputs"]["video"]))
             assert float(info["format"]["duration"]) > 10
 
         # Each script was taken once: one project per file, nothing left in the inbox.
-        assert sorted(p.name for p in (data_root / "projects").iterdir()) == ["aquariums", "broken", "lighthouse"]
+        assert sorted(p.name for p in (data_root / "projects").iterdir()) == [
+            "aquariums",
+            "broken",
+            "lighthouse",
+        ]
         assert [p.name for p in inbox.iterdir()] == []
         assert all(d.alive() for d in daemons)
     finally:

@@ -19,9 +19,9 @@ class VoiceProfile:
     volume: float = 1.0
 
 
-# Distinct, natural-sounding offsets for the one Piper voice: pitch steps far enough apart to tell
-# the characters apart, small enough to stay human.
-_PITCHES = (0.0, -2.5, 2.5, -4.0, 4.0, -1.2, 1.5, 3.2)
+# Distinct, natural-sounding offsets for the one Piper voice, handed out in order of appearance:
+# the first characters, who talk to each other most, are the furthest apart.
+_PITCHES = (0.0, 3.5, -3.0, 6.0, -5.0, 1.5, -1.5, 4.5)
 _PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
 _RANGES = {
     "pitch": (-7.0, 7.0),

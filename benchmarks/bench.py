@@ -1,0 +1,760 @@
+"""scriptvid's benchmark: one run, one machine, figures and the ratios we steer by.
+
+Absolute times on a shared machine move from run to run, so every figure that has a target is a
+ratio to something measured in the same run (a bare FFmpeg encode, the fresh render, MoviePy).
+It starts the real daemon on a fresh temporary data folder, drops a screenplay the way a network
+copy does, and reads status.json and the project's logs the way any other program would.
+
+    benchmarks/run              # 1080p30, the twelve-scene screenplay, MoviePy comparison
+    benchmarks/run --tiny       # 320x180 at 12 fps, three scenes: keeps the command working in CI
+
+The exit code is 0 whether or not the targets are met; 1 means the benchmark itself crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENPLAY = REPO / "benchmarks" / "twelve-scenes.fountain"
+RESULTS = REPO / "benchmarks" / "results"  # git-ignored
+# A --tiny run (CI) writes beside the full figures, never over them.
+DEFAULT_JSON = {"full": RESULTS / "latest.json", "tiny": RESULTS / "tiny.json"}
+sys.path.insert(0, str(REPO))  # run from anywhere: import the scriptvid of this checkout
+
+from scriptvid import media, runner, timeline  # noqa: E402
+from scriptvid.project import Root  # noqa: E402
+
+STATUS_POLL = 0.05  # seconds between reads of status.json
+MEMORY_POLL = 0.1  # seconds between samples of the daemon's memory
+# How long the daemon gets to notice an edited file before we call that unsupported (--tiny: shorter,
+# it only keeps the command working).
+REACTION_WAIT = {"full": 5.0, "tiny": 2.0}
+TINY = {"width": 320, "height": 180, "fps": 12, "scenes": 3}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not measure something (a render failed, a timeout)."""
+
+
+@dataclass
+class Figure:
+    """One row of the table."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: str = ""
+    ratio: float | None = None
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Results:
+    figures: list[Figure] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        print(f"  {figure.name}: {_fmt(figure.value)} {figure.unit} {figure.note}".rstrip(), flush=True)
+        return figure
+
+
+# -- the daemon and its data folder --------------------------------------------------------------------
+
+
+class Daemon:
+    """`scriptvid daemon` as a separate process on its own data folder, as systemd would run it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.log = root / "daemon.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "SCRIPTVID_LOG_FORMAT": "json"}
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "scriptvid", "daemon", "--root", str(self.root)],
+                stdout=log,
+                stderr=log,
+                env=env,
+                cwd=REPO,
+            )
+        # The inbox is watched only once the daemon says so; a drop before that measures start-up.
+        wait_for(lambda: '"daemon ready"' in self.log.read_text(errors="replace"), 60, "the daemon to start")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def check_alive(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            tail = self.log.read_text(errors="replace")[-2000:]
+            raise BenchError(f"the daemon exited:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def make_root(width: int, height: int, fps: int) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="scriptvid-bench-"))
+    for folder in ("inbox", "outbox", "config"):
+        (root / folder).mkdir()
+    # Everything else stays at its default: the backends, the preset, the 1 s stability wait.
+    (root / "config" / "scriptvid.yaml").write_text(
+        yaml.safe_dump({"video": {"width": width, "height": height, "fps": fps}}, sort_keys=False)
+    )
+    return root
+
+
+def screenplay_for(root: Path, tiny: bool) -> Path:
+    """The screenplay to drop: the repository's, or for --tiny its title page and first scenes."""
+    if not tiny:
+        return SCREENPLAY
+    text = SCREENPLAY.read_text()
+    headings = [m.start() for m in re.finditer(r"^(INT|EXT)\. ", text, flags=re.M)]
+    cut = headings[TINY["scenes"]] if len(headings) > TINY["scenes"] else len(text)
+    short = root / "work" / SCREENPLAY.name
+    short.parent.mkdir(exist_ok=True)
+    short.write_text(text[:cut].rstrip() + "\n\nFADE OUT.\n")
+    return short
+
+
+def drop(root: Path, script: Path) -> float:
+    """Copy the script in as a network copy tool does (hidden name, then rename); returns the time."""
+    part = root / "inbox" / f".{script.name}.part"
+    shutil.copyfile(script, part)
+    os.replace(part, root / "inbox" / script.name)
+    return time.monotonic()
+
+
+def read_status(project: Path) -> dict[str, Any]:
+    try:
+        return json.loads((project / "status.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = STATUS_POLL) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def new_project(root: Path, before: set[str], daemon: Daemon, timeout: float = 60) -> Path:
+    def found() -> Path | None:
+        daemon.check_alive()
+        fresh = [p for p in (root / "projects").glob("*/status.json") if p.parent.name not in before]
+        return fresh[0].parent if fresh else None
+
+    return Path(wait_for(found, timeout, "the dropped script to become a project"))
+
+
+def projects(root: Path) -> set[str]:
+    return {p.name for p in (root / "projects").glob("*")} if (root / "projects").is_dir() else set()
+
+
+def wait_state(
+    project: Path, states: tuple[str, ...], daemon: Daemon, timeout: float, min_run: int = 0
+) -> dict[str, Any]:
+    """Poll status.json until the project is in one of `states` (in run `min_run` or later)."""
+
+    def reached() -> dict[str, Any] | None:
+        daemon.check_alive()
+        st = read_status(project)
+        if int(st.get("run", 0)) < min_run:
+            return None
+        if st.get("state") == "failed" and "failed" not in states:
+            raise BenchError(f"{project.name} failed: {json.dumps(st.get('errors'), indent=1)}")
+        return st if st.get("state") in states else None
+
+    return dict(wait_for(reached, timeout, f"{project.name} to be {' or '.join(states)}"))
+
+
+# -- memory ----------------------------------------------------------------------------------------------
+
+
+def _ppid(pid: str) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces; the parent id follows the state.
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(top: int) -> float:
+    """Resident memory of a process and all its descendants (FFmpeg, FluidSynth...), in MiB."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent = _ppid(entry.name)
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [top]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kb(pid)
+        todo.extend(children.get(pid, []))
+    return total / 1024
+
+
+class MemorySampler:
+    """Samples the daemon tree's memory in a thread while the film renders; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0.0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self.samples += 1
+            self._stop.wait(MEMORY_POLL)
+
+
+# -- FFmpeg ----------------------------------------------------------------------------------------------
+
+
+def probe_duration(path: Path) -> float:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(out.strip())
+
+
+def bare_encode(video: Any, duration: float, out: Path) -> float:
+    """Seconds FFmpeg takes to encode a synthetic picture as long as the film, with our encoder args."""
+    source = f"testsrc2=size={video.width}x{video.height}:rate={video.fps}:duration={duration:.3f}"
+    args = [*media.FFMPEG, "-f", "lavfi", "-i", source, *media.x264_args(video), "-an", str(out)]
+    started = time.monotonic()
+    subprocess.run(args, check=True)
+    return time.monotonic() - started
+
+
+# -- where the time goes ---------------------------------------------------------------------------------
+
+
+def stage_seconds(project: Path) -> tuple[dict[str, float], float]:
+    """CPU-side seconds per stage from the project's log, and the critical path with unlimited workers.
+
+    Scene stages are summed over the scenes; the critical path is parse, the slowest scene's chain
+    and the film stages, which is what the render would take if every scene had a worker of its own.
+    """
+    per_stage: dict[str, float] = {}
+    per_scene: dict[str, float] = {}
+    film = 0.0
+    for line in (project / "logs" / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        if event.get("event") != "stage finished":
+            continue
+        seconds = float(event.get("seconds", 0))
+        per_stage[event["stage"]] = per_stage.get(event["stage"], 0.0) + seconds
+        if event.get("scene"):
+            per_scene[event["scene"]] = per_scene.get(event["scene"], 0.0) + seconds
+        else:
+            film += seconds
+    ordered = dict(sorted(per_stage.items(), key=lambda kv: -kv[1]))
+    return ordered, film + max(per_scene.values(), default=0.0)
+
+
+# -- editing a scene as a person would -----------------------------------------------------------------------
+
+
+def edit_line(scene_yaml: Path, text: str | None = None) -> str:
+    """Change the first dialogue line's text and save the file atomically, keeping its comments.
+
+    Returns the text it had before, so the edit can be undone with a second save.
+    """
+    original = scene_yaml.read_text()
+    header = "".join(line for line in original.splitlines(keepends=True) if line.startswith("#"))
+    data = yaml.safe_load(original)
+    line = data["dialogue"][0]
+    before = str(line["text"])
+    line["text"] = text if text is not None else before.rstrip(".!?") + ", I promise."
+    tmp = scene_yaml.with_name(f".{scene_yaml.name}.tmp")
+    tmp.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    os.replace(tmp, scene_yaml)
+    return before
+
+
+def scene_with_dialogue(project: Path) -> Path:
+    """A scene in the middle of the film that has dialogue to edit."""
+    names = json.loads((project / "script.json").read_text())["scenes"]
+    candidates = [
+        n for n in names if yaml.safe_load((project / "scenes" / n / "scene.yaml").read_text())["dialogue"]
+    ]
+    return project / "scenes" / candidates[len(candidates) // 2] / "scene.yaml"
+
+
+def reacted(project: Path, run: int) -> bool:
+    st = read_status(project)
+    return int(st.get("run", 0)) > run or st.get("state") == "queued"
+
+
+def wait_reaction(project: Path, run: int, wait: float) -> float | None:
+    """Seconds until the daemon starts a new run by itself, or None if it does not within `wait`."""
+    started = time.monotonic()
+    try:
+        wait_for(lambda: reacted(project, run), wait, "a reaction")
+    except BenchError:
+        return None
+    return time.monotonic() - started
+
+
+# -- the measurements ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """What every measurement needs: the data folder, the daemon on it, the script, the limits."""
+
+    root: Path
+    daemon: Daemon
+    script: Path
+    results: Results
+    timeout: float  # longest a render may take before the benchmark gives up
+    reaction_wait: float  # see REACTION_WAIT
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    def settings(self, project: Path) -> Any:
+        """The film's effective settings, from its project.yaml, exactly as its stages read them."""
+        return runner.film_settings(Root(self.root).project(project.name))
+
+
+@dataclass
+class Fresh:
+    """The film the fresh render made, which the later measurements work on."""
+
+    project: Path
+    seconds: float  # drop to completed
+    duration: float  # of the published MP4
+
+
+def measure_fresh(b: Bench) -> Fresh:
+    before = projects(b.root)
+    with MemorySampler(b.daemon.pid) as memory:
+        dropped = drop(b.root, b.script)
+        project = new_project(b.root, before, b.daemon)
+        wait_state(project, ("running", "completed"), b.daemon, b.timeout)
+        to_running = time.monotonic() - dropped
+        st = wait_state(project, ("completed",), b.daemon, b.timeout)
+        seconds = time.monotonic() - dropped
+    fresh = Fresh(project, seconds, probe_duration(Path(st["outputs"]["video"])))
+    b.results.extra["film"] = {
+        "project": project.name,
+        "seconds": fresh.duration,
+        "scenes": len(st["scenes"]),
+    }
+    b.results.extra["memory_samples"] = memory.samples
+    b.results.add(Figure("film duration", fresh.duration, "s", note="(ffprobe of the published MP4)"))
+    b.results.add(
+        Figure("latency: drop to running", to_running, "s", note="(includes the 1 s stability wait)")
+    )
+    b.results.add(
+        Figure("peak memory, daemon + children", memory.peak, "MiB", "≤ 1024 MiB", None, memory.peak <= 1024)
+    )
+    return fresh
+
+
+def measure_encode(b: Bench, fresh: Fresh) -> None:
+    video = b.settings(fresh.project).video
+    b.results.extra["video_settings"] = asdict(video)
+    b.results.extra["x264_args"] = media.x264_args(video)
+    encode = bare_encode(video, fresh.duration, b.work / "bare.mp4")
+    ratio = fresh.seconds / encode
+    b.results.add(Figure("bare FFmpeg encode (testsrc2)", encode, "s"))
+    b.results.add(
+        Figure("fresh render, drop to MP4", fresh.seconds, "s", "render / encode ≤ 1.5", ratio, ratio <= 1.5)
+    )
+
+
+def measure_incremental(b: Bench, fresh: Fresh) -> str:
+    """Seconds from saving one edited line to the new MP4; returns the line's original text."""
+    scene_yaml = scene_with_dialogue(fresh.project)
+    run = int(read_status(fresh.project)["run"])
+    original = edit_line(scene_yaml)
+    saved = time.monotonic()
+    note = ""
+    if wait_reaction(fresh.project, run, b.reaction_wait) is None:
+        # The daemon does not watch scene.yaml yet: save once more and ask for the new run ourselves,
+        # the way a person would today. Timing starts at that save, not at the first one.
+        edit_line(scene_yaml, original + " Twice.")
+        saved = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "scriptvid", "resume", fresh.project.name, "--root", str(b.root)],
+            check=True,
+            capture_output=True,
+            cwd=REPO,
+        )
+        note = "via resume (edits are not watched yet)"
+    wait_state(fresh.project, ("completed",), b.daemon, b.timeout, min_run=run + 1)
+    seconds = time.monotonic() - saved
+    ratio = seconds / fresh.seconds
+    b.results.add(
+        Figure("incremental, one line edited", seconds, "s", "/ fresh ≤ 0.15", ratio, ratio <= 0.15, note)
+    )
+    b.results.extra["edited_scene"] = scene_yaml.parent.name
+    return original
+
+
+def measure_save_to_queued(b: Bench, fresh: Fresh, original: str) -> None:
+    """Seconds from a scene.yaml save (the edit undone) until the daemon queues a new run."""
+    scene_yaml = scene_with_dialogue(fresh.project)
+    st = wait_state(fresh.project, ("completed", "failed", "cancelled"), b.daemon, b.timeout)
+    edit_line(scene_yaml, original)
+    seconds = wait_reaction(fresh.project, int(st["run"]), b.reaction_wait)
+    note = "" if seconds is not None else f"not supported yet (no new run within {b.reaction_wait:.0f} s)"
+    b.results.add(Figure("latency: scene.yaml save to queued", seconds, "s", note=note))
+
+
+def measure_cancel(b: Bench) -> None:
+    """Seconds from `touch CANCEL` to `cancelled`, on a second copy of the script while it renders."""
+    before = projects(b.root)
+    drop(b.root, b.script)
+    project = new_project(b.root, before, b.daemon)
+    st = wait_state(project, ("running", "completed"), b.daemon, b.timeout)
+    if st["state"] == "completed":
+        note = "finished before it could be cancelled"
+        b.results.add(Figure("latency: CANCEL to cancelled", None, "s", note=note))
+        return
+    (project / "CANCEL").touch()
+    touched = time.monotonic()
+    wait_state(project, ("cancelled",), b.daemon, 60)
+    seconds = time.monotonic() - touched
+    b.results.add(Figure("latency: CANCEL to cancelled", seconds, "s", note=f"({project.name})"))
+
+
+# -- assembly: MoviePy against our assemble stage ------------------------------------------------------
+
+
+def moviepy_available() -> bool:
+    try:
+        import moviepy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def scene_clip_paths(project: Path, name: str) -> list[Path]:
+    folder = project / "scenes" / name
+    return [p for p in (folder / "head.mp4", folder / "segment.mp4", folder / "tail.mp4") if p.exists()]
+
+
+def title_paths(project: Path) -> list[Path]:
+    pieces = sorted((project / "render" / "pieces").glob("title-*.mp4"))
+    bodies = [p for p in pieces if not p.name.endswith("-tail.mp4")]
+    if len(bodies) != 1:
+        raise BenchError(f"expected one title card piece in render/pieces, found {[p.name for p in pieces]}")
+    tail = bodies[0].with_name(bodies[0].stem + "-tail.mp4")
+    return [bodies[0], *([tail] if tail.exists() else [])]
+
+
+def moviepy_assemble(project: Path, settings: Any, out: Path) -> float:
+    """The same film assembled the way most script-to-video tools do it: MoviePy 2.x compositing."""
+    # Both sides use the same FFmpeg and x264; MoviePy would otherwise use imageio's own build.
+    os.environ.setdefault("IMAGEIO_FFMPEG_EXE", shutil.which("ffmpeg") or "ffmpeg")
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        VideoFileClip,
+        afx,
+        concatenate_videoclips,
+        vfx,
+    )
+
+    # MoviePy warns when a clip's last frame is short by a frame; that is its bookkeeping, not a fault here.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"moviepy\..*")
+    started = time.monotonic()
+    layout = timeline.layout(Root(project.parents[1]).project(project.name), settings)
+    placements = [layout.title, *layout.scenes]
+    sources = [title_paths(project)] + [scene_clip_paths(project, p.name) for p in layout.scenes]
+    clips = []
+    for placement, paths in zip(placements, sources, strict=True):
+        clip = concatenate_videoclips([VideoFileClip(str(p)) for p in paths]).with_start(placement.start)
+        effects: list[Any] = []
+        if placement.into.seconds:
+            effects.append(vfx.CrossFadeIn(placement.into.seconds))
+            if placement.into.kind == "fade":
+                effects.append(vfx.FadeIn(placement.into.seconds))
+        if placement.out.seconds:
+            kind = vfx.FadeOut if placement.out.kind == "fade" else vfx.CrossFadeOut
+            effects.append(kind(placement.out.seconds))
+        clips.append(clip.with_effects(effects) if effects else clip)
+    voices = [
+        AudioFileClip(str(project / "scenes" / p.name / "voice" / "track.wav")).with_start(p.start)
+        for p in layout.scenes
+    ]
+    score = project / "music" / "score.wav"
+    music = (
+        [AudioFileClip(str(score)).with_effects([afx.MultiplyVolume(10 ** (-20 / 20))])]
+        if score.exists()
+        else []
+    )
+    v = settings.video
+    film = (
+        CompositeVideoClip(clips, size=(v.width, v.height))
+        .with_duration(layout.duration)
+        .with_audio(CompositeAudioClip(voices + music).with_duration(layout.duration))
+    )
+    film.write_videofile(
+        str(out),
+        fps=v.fps,
+        codec="libx264",
+        preset=v.preset,
+        ffmpeg_params=["-crf", str(v.crf), "-pix_fmt", "yuv420p"],
+        audio_codec="aac",
+        audio_bitrate="192k",
+        logger=None,
+    )
+    film.close()
+    return time.monotonic() - started
+
+
+def our_assemble(root: Path, project: Path) -> float:
+    """Our assemble stage alone on the same project, with nothing left over from the render."""
+    from scriptvid.stages import assemble
+
+    (project / "render" / "final.mp4").unlink(missing_ok=True)
+    for piece in (project / "render" / "pieces").glob("*"):
+        piece.unlink()
+    job = runner.make_job(
+        Root(root), Root(root).project(project.name), int(read_status(project)["run"]), None
+    )
+    started = time.monotonic()
+    assemble.run(job)
+    return time.monotonic() - started
+
+
+def measure_assembly(b: Bench, fresh: Fresh, skip_moviepy: bool) -> None:
+    if skip_moviepy:
+        b.results.add(Figure("assemble: ours", our_assemble(b.root, fresh.project), "s"))
+        b.results.add(Figure("assemble: MoviePy 2.x", None, "s", note="skipped (MoviePy is not installed)"))
+        return
+    # MoviePy reads the title card piece, so it goes first; ours then starts from an empty pieces/.
+    theirs = moviepy_assemble(fresh.project, b.settings(fresh.project), b.work / "moviepy.mp4")
+    ours = our_assemble(b.root, fresh.project)
+    ratio = theirs / ours
+    b.results.add(Figure("assemble: ours", ours, "s"))
+    b.results.add(Figure("assemble: MoviePy 2.x", theirs, "s", "MoviePy / ours ≥ 10", ratio, ratio >= 10))
+    b.results.extra["moviepy_film_seconds"] = probe_duration(b.work / "moviepy.mp4")
+
+
+# -- the report ---------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    ram_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            ram_kb = int(line.split()[1])
+    return {
+        "arch": platform.machine(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(ram_kb / 1024 / 1024, 1),
+        "ffmpeg": subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[
+            0
+        ],
+        "python": platform.python_version(),
+        # How busy the machine already was: a high figure means the times below are inflated.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def table(results: Results) -> str:
+    rows = [("figure", "value", "target", "ratio", "met?")]
+    for f in results.figures:
+        value = f"{_fmt(f.value)} {f.unit}" + (f" {f.note}" if f.note else "")
+        met = "" if f.met is None else ("yes" if f.met else "no")
+        rows.append((f.name, value, f.target, _fmt(f.ratio, 3) if f.ratio is not None else "", met))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def stage_table(results: Results) -> str:
+    lines = ["seconds per stage (scene stages summed over the scenes; slowest first):"]
+    lines += [f"  {name:<10} {seconds:8.2f} s" for name, seconds in results.stages.items()]
+    critical = results.extra.get("critical_path_seconds")
+    if critical is not None:
+        lines.append(f"  critical path with a worker per scene: {critical:.2f} s")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: Results, meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        **meta,
+        "figures": [asdict(f) for f in results.figures],
+        "stages": results.stages,
+        **results.extra,
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tiny", action="store_true", help="320x180 at 12 fps, first 3 scenes (for CI)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="where to write the figures (benchmarks/results/latest.json, --tiny: tiny.json)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary data folder and say where it is"
+    )
+    parser.add_argument("--no-moviepy", action="store_true", help="skip the MoviePy comparison")
+    return parser.parse_args(argv)
+
+
+def measure(args: argparse.Namespace, root: Path, results: Results) -> None:
+    mode = "tiny" if args.tiny else "full"
+    daemon = Daemon(root)
+    b = Bench(
+        root,
+        daemon,
+        screenplay_for(root, args.tiny),
+        results,
+        300 if args.tiny else 1800,
+        REACTION_WAIT[mode],
+    )
+    b.work.mkdir(exist_ok=True)
+    daemon.start()
+    try:
+        print("fresh render...", flush=True)
+        fresh = measure_fresh(b)
+        results.stages, critical = stage_seconds(fresh.project)
+        results.extra["critical_path_seconds"] = round(critical, 2)
+        print("bare encode...", flush=True)
+        measure_encode(b, fresh)
+        print("assembly...", flush=True)
+        measure_assembly(b, fresh, args.no_moviepy or not moviepy_available())
+        print("incremental render...", flush=True)
+        original = measure_incremental(b, fresh)
+        print("latencies...", flush=True)
+        measure_save_to_queued(b, fresh, original)
+        measure_cancel(b)
+    finally:
+        daemon.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tiny = args.tiny
+    args.json = args.json or DEFAULT_JSON["tiny" if tiny else "full"]
+    size = (TINY["width"], TINY["height"], TINY["fps"]) if tiny else (1920, 1080, 30)
+    root = make_root(*size)
+    results = Results()
+    meta = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "mode": "tiny" if tiny else "full",
+        "settings": {"width": size[0], "height": size[1], "fps": size[2], "backends": "defaults"},
+        "screenplay": str(SCREENPLAY.relative_to(REPO)),
+        "note": "figures are noisy: other work may share the CPU; steer by the ratios",
+    }
+    print(f"scriptvid benchmark ({meta['mode']}, {size[0]}x{size[1]}@{size[2]}) in {root}", flush=True)
+    try:
+        measure(args, root, results)
+    except Exception:
+        traceback.print_exc()
+        print(f"\nbenchmark crashed; the data folder is kept: {root}", file=sys.stderr)
+        write_json(args.json, results, {**meta, "crashed": True})
+        return 1
+    write_json(args.json, results, meta)
+    print()
+    print(table(results))
+    print()
+    print(stage_table(results))
+    print(f"\n{meta['date']}  {meta['machine']['cpu']}, {meta['machine']['cores']} cores  ({meta['note']})")
+    print(f"JSON: {args.json}")
+    if args.keep:
+        print(f"data folder kept: {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

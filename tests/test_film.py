@@ -1,0 +1,355 @@
+"""What a viewer notices in a finished film: loudness, subtitles on time, mouths that move with the
+voice, distinct voices, consistent characters, transitions as the script asks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import REPO, ffprobe
+
+pytestmark = pytest.mark.slow
+
+W, H, FPS = 640, 360, 24
+RATE = 48000
+
+SCRIPT = """\
+Title: Two Keepers
+Author: The scriptvid tests
+
+EXT. HARBOUR STREET - DAY
+
+MARA waits by the railings. OWEN walks up with two coffees.
+
+OWEN
+Morning. You look like you have not slept at all.
+
+MARA
+I counted the ships instead. Forty one of them, and every one was late.
+
+CUT TO:
+
+INT. LIGHTHOUSE KITCHEN - NIGHT
+
+Rain against the window. Mara and Owen sit at the table with a pile of old letters.
+
+MARA
+(whispering)
+Listen. Someone is on the stairs.
+
+OWEN
+(shouting)
+Who is there? Show yourself!
+
+NARRATOR (V.O.)
+Nobody answered. The stairs were empty.
+
+FADE OUT.
+
+EXT. BEACH - DUSK
+
+The sea turns orange. Gulls settle on the sand. The tide goes out slowly, leaving long silver lines.
+
+DISSOLVE TO:
+
+EXT. LIGHTHOUSE GALLERY - NIGHT
+
+OWEN
+Keep the light burning, Mara. That is the whole job.
+
+MARA
+Then I will keep it burning.
+"""
+
+
+def run(*args: str, cwd: Path = REPO) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True, cwd=cwd).stdout
+
+
+def render(tmp: Path, name: str, sidecar: str) -> Path:
+    (tmp / "config").mkdir(parents=True, exist_ok=True)
+    (tmp / "config" / "scriptvid.yaml").write_text(f"video: {{width: {W}, height: {H}, fps: {FPS}}}\n")
+    script = tmp / f"{name}.fountain"
+    script.write_text(SCRIPT)
+    (tmp / f"{name}.yaml").write_text(sidecar)
+    result = subprocess.run(
+        [sys.executable, "-m", "scriptvid", "render", "--quiet", "--root", str(tmp), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp / "projects" / name
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("film"), "keepers", "music: {mood: calm}\n")
+
+
+@pytest.fixture(scope="module")
+def film_without_music(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("quiet"), "quiet", "music: {enabled: false}\n")
+
+
+def mp4(project: Path) -> Path:
+    return project.parents[1] / "outbox" / f"{project.name}.mp4"
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def decode_frames(path: Path) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, H, W, 3)
+
+
+def scene_dirs(project: Path) -> list[Path]:
+    return [project / "scenes" / n for n in json.loads((project / "script.json").read_text())["scenes"]]
+
+
+def cues_on_film_timeline(project: Path) -> list[dict[str, Any]]:
+    """Every cue with its time in the film, from the published subtitles."""
+    srt = (project.parents[1] / "outbox" / f"{project.name}.srt").read_text()
+    out = []
+    for block in srt.strip().split("\n\n"):
+        lines = block.splitlines()
+        a, b = re.findall(r"(\d+):(\d+):(\d+),(\d+)", lines[1])
+        to_s = lambda t: int(t[0]) * 3600 + int(t[1]) * 60 + int(t[2]) + int(t[3]) / 1000  # noqa: E731
+        out.append({"start": to_s(a), "end": to_s(b), "text": " ".join(lines[2:])})
+    return out
+
+
+def test_loudness_and_true_peak_are_on_target(film: Path) -> None:
+    log = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(mp4(film)),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+    ).stderr
+    summary = log[log.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    print(f"\nintegrated {integrated} LUFS, true peak {peak} dBTP")
+    assert -17.0 <= integrated <= -15.0
+    assert peak <= -1.0
+
+
+def test_film_has_streams_chapters_and_title_card(film: Path) -> None:
+    info = ffprobe(mp4(film))
+    kinds = [s["codec_type"] for s in info["streams"]]
+    assert kinds[:2] == ["video", "audio"] and "subtitle" in kinds
+    titles = [c["tags"]["title"] for c in info["chapters"]]
+    assert titles == [
+        "Two Keepers",
+        "EXT. HARBOUR STREET - DAY",
+        "INT. LIGHTHOUSE KITCHEN - NIGHT",
+        "EXT. BEACH - DUSK",
+        "EXT. LIGHTHOUSE GALLERY - NIGHT",
+    ]
+    assert "movflags" not in info["format"]  # faststart: the index is at the front
+    head = mp4(film).read_bytes()[:4096]
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
+
+
+def test_subtitles_start_with_the_speech_they_carry(film_without_music: Path) -> None:
+    audio = decode_audio(mp4(film_without_music))
+    hop = RATE // 100  # 10 ms
+    rms = np.sqrt(np.convolve(audio**2, np.ones(hop) / hop, mode="same"))[::hop]
+    loud = rms > 10 ** (-40 / 20)
+    cues = cues_on_film_timeline(film_without_music)
+    assert len(cues) >= 8
+    previous_end = 0.0
+    for cue in cues:
+        search_from = max(previous_end + 0.05, cue["start"] - 0.5)
+        i = int(search_from * 100)
+        onset = (i + int(np.argmax(loud[i:]))) / 100
+        assert abs(onset - cue["start"]) <= 0.1, (cue, onset)
+        previous_end = cue["end"]
+
+
+def test_two_characters_voices_differ_in_pitch(film_without_music: Path) -> None:
+    """Median pitch of each character's lines, by autocorrelation, differs by more than a semitone."""
+    pitches: dict[str, list[float]] = {}
+    for folder in scene_dirs(film_without_music):
+        cues = json.loads((folder / "voice" / "cues.json").read_text())["cues"]
+        track = decode_audio(folder / "voice" / "track.wav")
+        for cue in cues:
+            seg = track[int(cue["start"] * RATE) : int(cue["end"] * RATE)]
+            for k in range(0, seg.size - 2048, 1024):
+                frame = seg[k : k + 2048] * np.hanning(2048)
+                if np.sqrt(np.mean(frame**2)) < 0.02:
+                    continue
+                ac = np.correlate(frame, frame, "full")[2047:]
+                lo, hi = RATE // 400, RATE // 70
+                lag = lo + int(np.argmax(ac[lo:hi]))
+                if ac[lag] > 0.3 * ac[0]:
+                    pitches.setdefault(cue["character"], []).append(RATE / lag)
+    mara, owen = np.median(pitches["MARA"]), np.median(pitches["OWEN"])
+    print(f"\nmedian pitch MARA {mara:.0f} Hz, OWEN {owen:.0f} Hz")
+    assert abs(12 * np.log2(mara / owen)) > 1.0
+
+
+@pytest.fixture(scope="module")
+def still_camera_film(film: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The film with its first scene's camera held still (an edit of its scene.yaml), rendered again
+    by the pipeline itself, so the mouths can be measured where figures.json says they are."""
+    from huey import MemoryHuey
+
+    from scriptvid import log
+    from scriptvid.pipeline import Pipeline
+    from scriptvid.project import Root
+
+    log.setup()
+    root = tmp_path_factory.mktemp("still") / "root"
+    shutil.copytree(film.parents[1], root)
+    project = root / "projects" / film.name
+    scene_yaml = scene_dirs(project)[0] / "scene.yaml"
+    scene_yaml.write_text(
+        re.sub(r"\nmotion_prompt: .*\n", "\nmotion_prompt: static\n", scene_yaml.read_text())
+    )
+    Pipeline(MemoryHuey(immediate=True), Root(root)).start(Root(root).project(film.name), reason="test edit")
+    return project
+
+
+def test_an_edited_scene_redoes_only_what_the_edit_affects(still_camera_film: Path) -> None:
+    events = [
+        json.loads(line) for line in (still_camera_film / "logs" / "events.jsonl").read_text().splitlines()
+    ]
+    last_run = events[max(i for i, e in enumerate(events) if e["event"] == "project queued") :]
+    redone = [(e["scene"], e["stage"]) for e in last_run if e["event"] == "stage finished"]
+    first = scene_dirs(still_camera_film)[0].name
+    assert redone == [(first, "animate"), ("", "assemble"), ("", "publish")]
+
+
+def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -> None:
+    """While a character speaks, the opening of their mouth follows their voice; silent, it rests."""
+    folder = scene_dirs(still_camera_film)[0]
+    frames = np.concatenate(
+        [decode_frames(folder / p) for p in ("head.mp4", "segment.mp4", "tail.mp4") if (folder / p).exists()]
+    )
+    figures = {f["character"]: f for f in json.loads((folder / "figures.json").read_text())["figures"]}
+    track = decode_audio(folder / "voice" / "track.wav")
+    cues = json.loads((folder / "voice" / "cues.json").read_text())["cues"]
+    hop = RATE / FPS
+    voice = np.array(
+        [np.sqrt(np.mean(track[int(i * hop) : int((i + 1) * hop)] ** 2)) for i in range(len(frames))]
+    )
+    for name in ("MARA", "OWEN"):
+        m = figures[name]["mouth"]
+        x0, x1 = int(m["x"] - 1.2 * m["width"]), int(m["x"] + 1.2 * m["width"]) + 1
+        y0, y1 = int(m["y"] - 0.9 * m["height"]), int(m["y"] + 1.6 * m["height"]) + 1
+        region = frames[:, y0:y1, x0:x1].astype(np.int32)
+        speaking = np.zeros(len(frames), bool)
+        for cue in (c for c in cues if c["character"] == name):
+            speaking[int(cue["start"] * FPS) : int(cue["end"] * FPS) + 1] = True
+        silent = ~(speaking | np.roll(speaking, 2) | np.roll(speaking, -2))
+        # The opening: how many pixels clearly differ from the mouth at rest (the median of the silent
+        # frames); small differences are compression noise.
+        rest = np.median(region[silent], axis=0)
+        opening = (np.abs(region - rest).sum(axis=3) > 60).sum(axis=(1, 2)).astype(float)
+        r = np.corrcoef(opening[speaking], voice[speaking])[0, 1]
+        print(f"\n{name}: mouth opening / voice envelope correlation {r:.2f} over {speaking.sum()} frames")
+        assert r >= 0.6
+        # Silent frames (not within two frames of their own speech) show the mouth at rest.
+        assert opening[silent].max() <= 0.1 * opening[speaking].max()
+
+
+def test_the_same_character_looks_the_same_in_two_scenes(film: Path) -> None:
+    first, _, _, last = scene_dirs(film)
+    from PIL import Image
+
+    def torso(folder: Path, name: str) -> np.ndarray:
+        figure = next(
+            f for f in json.loads((folder / "figures.json").read_text())["figures"] if f["character"] == name
+        )
+        x0, y0, x1, y1 = figure["box"]
+        image = np.asarray(Image.open(folder / "figures.png").convert("RGB")).astype(float)
+        cx, cy = (x0 + x1) // 2, int(y0 + 0.45 * (y1 - y0))
+        return image[cy - 3 : cy + 3, cx - 3 : cx + 3].reshape(-1, 3).mean(axis=0)
+
+    # Day and night grade the colours a little; the character's clothes stay recognisably theirs.
+    assert np.abs(torso(first, "OWEN") - torso(last, "OWEN")).max() < 60
+    assert np.abs(torso(first, "OWEN") - torso(first, "MARA")).max() > 30
+
+
+def test_scenes_differ_and_transitions_follow_the_script(film: Path) -> None:
+    info = ffprobe(mp4(film))
+    starts = [float(c["start_time"]) for c in info["chapters"]]
+    frames = decode_frames(mp4(film))
+    at = lambda t: frames[min(int(t * FPS), len(frames) - 1)].astype(float)  # noqa: E731
+    # Two scenes, a second into each, look different.
+    assert np.abs(at(starts[1] + 1) - at(starts[2] + 1)).mean() > 20
+    # FADE OUT. goes through black: the frame halfway through that handover is dark.
+    fade_seconds = 0.9  # transitions.duration 0.6 × 1.5 for a fade
+    assert at(starts[3] + fade_seconds / 2).mean() < 40
+    # CUT TO: cuts: the last frame before the cut and the first after differ, nothing in between.
+    cut = round(starts[2] * FPS)
+    before, after = frames[cut - 1].astype(float), frames[cut].astype(float)
+    assert np.abs(before - after).mean() > 20
+    assert np.abs(frames[cut - 2].astype(float) - before).mean() < 5
+
+
+def test_a_scene_without_dialogue_lasts_its_reading_time(film: Path) -> None:
+    beach = scene_dirs(film)[2]
+    cues = json.loads((beach / "voice" / "cues.json").read_text())
+    assert cues["cues"] == []
+    action = (
+        "The sea turns orange. Gulls settle on the sand. The tide goes out slowly, leaving long silver lines."
+    )
+    words = len(action.split())
+    # Read at timing.reading_wpm (170 words a minute), within min_scene and max_scene, whole frames.
+    assert abs(cues["duration"] - words / 170 * 60) <= 1 / FPS
+
+
+def test_storyboard_sheet_shows_every_scene(film: Path) -> None:
+    from PIL import Image
+
+    sheet = Image.open(film / "storyboard.png")
+    assert sheet.width >= 4 * 480 and sheet.height > 270 + 70
+
+
+def test_narration_and_parentheticals_change_the_delivery(film_without_music: Path) -> None:
+    kitchen = scene_dirs(film_without_music)[1]
+    cues = json.loads((kitchen / "voice" / "cues.json").read_text())["cues"]
+    track = decode_audio(kitchen / "voice" / "track.wav")
+
+    def level(cue: dict[str, Any]) -> float:
+        return float(np.sqrt(np.mean(track[int(cue["start"] * RATE) : int(cue["end"] * RATE)] ** 2)))
+
+    whisper = next(c for c in cues if c["character"] == "MARA")
+    shout = next(c for c in cues if c["character"] == "OWEN")
+    assert level(shout) > 1.5 * level(whisper)
+    narrator = [c for c in cues if c["character"] == "NARRATOR"]
+    assert narrator and all(c["narration"] for c in narrator)
+    figures = json.loads((kitchen / "figures.json").read_text())["figures"]
+    assert "NARRATOR" not in {f["character"] for f in figures}
