@@ -60,24 +60,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     sidecar = intake.sidecar_for(source)
     if sidecar is not None:
         shutil.copy2(sidecar, project.source_dir / sidecar.name)
-    status.update(
-        project,
-        lambda st: st.update(
-            project=project.name,
-            title=source.stem,
-            state="queued",
-            source=str(project.source_dir / source.name),
-            run=0,
-            renders=0,
-            created=status.now_iso(),
-            scenes=[],
-            errors=[],
-        ),
-    )
-    error = intake.write_project_settings(project, layers)
-    if error:
-        print(f"scriptvid: {error}", file=sys.stderr)
-        return 1
+    intake.register(project, layers)
+    if status.read(project).get("state") == "failed":
+        return _report(status.read(project))
     huey = make_huey(root)
     pipeline = Pipeline(huey, root, retries=effective.daemon.retries)
     consumer = huey.create_consumer(

@@ -56,9 +56,8 @@ def write_json(dest: Path, data: Any) -> None:
     write_text(dest, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_yaml(dest: Path, data: Any, header: str = "") -> None:
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    write_text(dest, header + body)
+def yaml_text(data: Any, header: str = "") -> str:
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def read_json(path: Path, default: Any = None) -> Any:

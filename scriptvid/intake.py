@@ -54,42 +54,14 @@ def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -
     project = create_project(root, script.stem)
     moved = claim_file(script, project.source_dir)
     if moved is None:  # another daemon claimed it between our look and our move
-        project.path.joinpath("source").rmdir()
-        for sub in ("scenes", "music", "render", "logs"):
+        for sub in ("source", "scenes", "music", "render", "logs"):
             project.path.joinpath(sub).rmdir()
         project.path.rmdir()
         return None
     sidecar = sidecar_for(script)
     if sidecar is not None:
         claim_file(sidecar, project.source_dir)
-    error = write_project_settings(project, service)
-    status.update(
-        project,
-        lambda st: st.update(
-            project=project.name,
-            title=script.stem,
-            source=str(moved),
-            state="queued",
-            stage=None,
-            run=0,
-            renders=0,
-            created=status.now_iso(),
-            scenes=[],
-            errors=[],
-            outputs={},
-        ),
-    )
-    if error:
-        status.update(
-            project,
-            lambda st: st.update(
-                state="failed",
-                finished=status.now_iso(),
-                errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}],
-            ),
-        )
-        log.get().error("project settings refused", project=project.name, error=error)
-        return project
+    register(project, service)
     log.get().info(
         "script taken from the inbox",
         project=project.name,
@@ -97,6 +69,41 @@ def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -
         sidecar=sidecar.name if sidecar else None,
     )
     return project
+
+
+def adopt_sidecar(root: Root, project: Project) -> None:
+    """After a crash between moving a script and its sidecar, the sidecar follows its script."""
+    left = sidecar_for(root.inbox / project.script_file.name)
+    if left is not None and project.sidecar_file is None:
+        claim_file(left, project.source_dir)
+
+
+def register(project: Project, service: list[tuple[str, dict[str, Any]]]) -> None:
+    """status.json and project.yaml for a project whose script is in source/ (queued, or failed
+    with the reason when its sidecar cannot be used)."""
+    error = write_project_settings(project, service)
+    script = project.script_file
+    status.update(
+        project,
+        lambda st: st.update(
+            project=project.name,
+            title=script.stem,
+            source=str(script),
+            state="failed" if error else "queued",
+            stage=None,
+            run=0,
+            renders=0,
+            created=status.now_iso(),
+            scenes=[],
+            outputs={},
+            errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}]
+            if error
+            else [],
+            **({"finished": status.now_iso()} if error else {}),
+        ),
+    )
+    if error:
+        log.get().error("project settings refused", project=project.name, error=error)
 
 
 def effective_settings(project: Project, service: list[tuple[str, dict[str, Any]]]) -> Settings:
@@ -114,7 +121,9 @@ def write_project_settings(project: Project, service: list[tuple[str, dict[str, 
         film = effective_settings(project, service)
     except InputError as exc:
         return str(exc)
-    fsutil.write_yaml(project.settings_file, settings.film_settings_dict(film), header=PROJECT_HEADER)
+    text = fsutil.yaml_text(settings.film_settings_dict(film), header=PROJECT_HEADER).encode("utf-8")
+    project.note_written({project.settings_file: text})
+    fsutil.write_bytes(project.settings_file, text)
     return ""
 
 

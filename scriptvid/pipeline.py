@@ -104,14 +104,14 @@ class Pipeline:
             if outcome.kind == "retry":
                 self._enqueue(stage.NAME, project, scene, run, attempt + 1, outcome.delay)
             elif outcome.kind in ("done", "skipped"):
-                self._after(stage.NAME, project, scene, run)
+                self._after(stage.NAME, project, scene, run, ran=outcome.kind == "done")
             elif outcome.kind == "failed" and scene is not None:
                 self._scene_ended(project, run)
 
         task.__name__ = stage.NAME
         return task
 
-    def _after(self, stage: str, project: str, scene: str | None, run: int) -> None:
+    def _after(self, stage: str, project: str, scene: str | None, run: int, ran: bool) -> None:
         if stage == PARSE.NAME:
             parsed = fsutil.read_json(self.root.project(project).path / "script.json", {})
             for name in parsed.get("scenes", []):
@@ -124,7 +124,7 @@ class Pipeline:
         elif scene:
             self._scene_ended(project, run)
         else:
-            self._finish(project)
+            self._finish(project, published=ran)
 
     def _scene_ended(self, project_name: str, run: int) -> None:
         """Fan-in: the last scene of this run to end (done or failed) moves the film on, once."""
@@ -162,14 +162,15 @@ class Pipeline:
             st["state"] = "failed"
             st["finished"] = status.now_iso()
 
-    def _finish(self, project_name: str) -> None:
+    def _finish(self, project_name: str, published: bool) -> None:
+        """The film is in the outbox; `published` is false when it was already there, unchanged."""
         project = self.root.project(project_name)
 
         def change(st: dict[str, Any]) -> None:
             st["state"] = "completed"
             st["stage"] = None
             st["finished"] = status.now_iso()
-            st["renders"] = int(st.get("renders", 0)) + 1
+            st["renders"] = int(st.get("renders", 0)) + int(published)
             if st.get("started_ts"):
                 st["render_seconds"] = round(time.time() - st["started_ts"], 2)
 

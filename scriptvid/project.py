@@ -13,12 +13,15 @@ root/projects/<slug>/music/ render/ logs/ storyboard.png
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import fsutil
 
 SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -148,6 +151,29 @@ class Project:
 
     def is_cancelled(self) -> bool:
         return self.cancel_file.exists()
+
+    # scene.yaml and project.yaml are written by scriptvid and then edited by people. The digests of
+    # what scriptvid itself wrote tell the two apart: a change event for a file whose content is
+    # what we wrote is our own write; anything else is a person's edit.
+
+    @property
+    def _written_file(self) -> Path:
+        return self.path / ".written.json"
+
+    def note_written(self, contents: dict[Path, bytes]) -> None:
+        """Record what is about to be written, before writing it, so no event can outrun the record."""
+        ledger = fsutil.read_json(self._written_file, {})
+        for path, data in contents.items():
+            ledger[str(path.relative_to(self.path))] = hashlib.sha256(data).hexdigest()
+        fsutil.write_json(self._written_file, ledger)
+
+    def written_by_us(self, path: Path) -> bool:
+        """Whether `path` holds exactly what scriptvid last wrote there."""
+        expected = fsutil.read_json(self._written_file, {}).get(str(path.relative_to(self.path)))
+        try:
+            return expected == hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return False
 
 
 def scene_dir_name(number: int, heading: str) -> str:

@@ -8,8 +8,11 @@ type asks for, and stops at once for a project that was cancelled or superseded 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import sqlite3
 import time
 import traceback
 from collections.abc import Callable
@@ -148,6 +151,7 @@ def execute(
                 logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
                 kind = "skipped"
             else:
+                _injected_delay(stage.NAME)
                 stage.run(job)
                 missing = [str(p) for p in stage.outputs(job) if not p.exists()]
                 if missing:
@@ -163,7 +167,11 @@ def execute(
             logger.info("stage stopped: project cancelled")
             mark_cancelled(project)
             return Outcome("dropped")
-        except TransientError as exc:
+        except (TransientError, sqlite3.OperationalError, OSError) as exc:
+            if not _is_transient(exc):
+                logger.error("stage crashed", error=repr(exc), traceback=traceback.format_exc())
+                _fail(project, stage.NAME, scene, f"{exc}", on_fail, logger)
+                return Outcome("failed")
             if project.is_cancelled():
                 mark_cancelled(project)
                 return Outcome("dropped")
@@ -185,6 +193,27 @@ def execute(
             return Outcome("failed")
         finally:
             proc.current_project.reset(token)
+
+
+def _injected_delay(stage: str) -> None:
+    """`SCRIPTVID_TEST_DELAY=parse:2,publish:1.5` holds a stage before it runs: the crash tests use it
+    to kill the daemon at a known moment. Nothing sets it in production."""
+    for item in os.environ.get("SCRIPTVID_TEST_DELAY", "").split(","):
+        name, _, seconds = item.partition(":")
+        if name == stage and seconds:
+            time.sleep(float(seconds))
+
+
+# A full disk may be freed, a busy device may calm down, a locked database unlocks.
+_TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY, errno.EIO, errno.ETIMEDOUT}
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransientError):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS
 
 
 def _mark_running(project: Project, stage: str, scene: str | None) -> None:

@@ -69,8 +69,8 @@ class SceneSpec:
         return data
 
 
-def write(path: Path, spec: SceneSpec) -> None:
-    fsutil.write_yaml(path, spec.to_yaml_dict(), header=SCENE_HEADER)
+def to_yaml(spec: SceneSpec) -> bytes:
+    return fsutil.yaml_text(spec.to_yaml_dict(), header=SCENE_HEADER).encode("utf-8")
 
 
 def _typed(data: dict[str, Any], key: str, types: Any, file: str, default: Any) -> Any:

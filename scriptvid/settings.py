@@ -315,7 +315,13 @@ def to_dict(settings: Any) -> dict[str, Any]:
 
 ENV_PREFIX = "SCRIPTVID_"
 # Environment variables that are not settings but say where things are.
-ENV_NON_SETTINGS = {"SCRIPTVID_ROOT", "SCRIPTVID_CONFIG", "SCRIPTVID_LOG_FORMAT", "SCRIPTVID_LOG_LEVEL"}
+ENV_NON_SETTINGS = {
+    "SCRIPTVID_ROOT",
+    "SCRIPTVID_CONFIG",
+    "SCRIPTVID_LOG_FORMAT",
+    "SCRIPTVID_LOG_LEVEL",
+    "SCRIPTVID_TEST_DELAY",
+}
 
 
 def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -18,9 +18,10 @@ from ..project import SIDECAR_SUFFIXES, Project, Root
 from ..queue import make_huey
 from ..settings import Settings
 from . import systemd
-from .watcher import InboxWatcher
+from .watcher import InboxWatcher, ProjectsWatcher
 
 TICK = 0.25
+SETTLE_SECONDS = 0.3  # an editor's save is often several writes; act on the last
 ACTIVE = ("queued", "running")
 
 
@@ -37,8 +38,10 @@ class Service:
         self.watcher = InboxWatcher(
             root.inbox, settings.watch.stable_seconds, settings.watch.poll, settings.watch.poll_interval
         )
+        self.projects_watcher = ProjectsWatcher(
+            root.projects, SETTLE_SECONDS, settings.watch.poll, settings.watch.poll_interval
+        )
         self.stop_requested = threading.Event()
-        self._refused: dict[Path, float] = {}
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -57,6 +60,7 @@ class Service:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
         self.recover()
+        self.projects_watcher.start()
         self.watcher.start()
         systemd.notify("READY=1", "STATUS=watching " + str(self.root.inbox))
         logger.info(
@@ -73,6 +77,7 @@ class Service:
             systemd.notify("STOPPING=1")
             logger.info("daemon stopping")
             self.watcher.stop()
+            self.projects_watcher.stop()
             proc.kill_all()
             consumer.stop(graceful=True)
             logger.info("daemon stopped")
@@ -84,11 +89,23 @@ class Service:
         """Projects that were queued or running when the daemon last stopped start a new run.
 
         Huey loses a task that was running when its worker died, and fingerprints make a new run
-        skip everything that was finished, so starting over is both safe and cheap.
+        skip everything that was finished, so starting over is both safe and cheap. A project whose
+        intake was cut short (its script moved, its status not yet written) is finished first.
         """
-        for project in self.root.all_projects():
+        for folder in sorted(self.root.projects.iterdir()) if self.root.projects.is_dir() else []:
+            project = Project(folder)
+            if (
+                not project.status_file.exists()
+                and project.source_dir.is_dir()
+                and any(project.source_dir.iterdir())
+            ):
+                intake.adopt_sidecar(self.root, project)
+                intake.register(project, self.layers)
             st = status.read(project)
-            if st.get("state") in ACTIVE and not project.is_cancelled():
+            if project.is_cancelled():
+                if st.get("state") in ACTIVE:
+                    cancel(project)
+            elif st.get("state") in ACTIVE:
                 self.pipeline.start(project, reason="daemon restarted")
 
     # -- the loop --------------------------------------------------------------------------------
@@ -96,7 +113,22 @@ class Service:
     def tick(self) -> None:
         for path in self.watcher.ready():
             self.take(path)
-        self.check_cancels()
+        for name, paths in self.projects_watcher.settled().items():
+            self.steer(self.root.project(name), paths)
+
+    def steer(self, project: Project, paths: list[Path]) -> None:
+        """A person created CANCEL or saved a scene.yaml / project.yaml in `project`."""
+        st = status.read(project)
+        if not st:
+            return
+        if project.is_cancelled():
+            if st.get("state") in ACTIVE:
+                cancel(project)
+            return
+        edits = [p for p in paths if p.name != "CANCEL" and p.exists() and not project.written_by_us(p)]
+        if edits:
+            changed = ", ".join(sorted(str(p.relative_to(project.path)) for p in edits))
+            self.pipeline.start(project, reason=f"edited {changed}")
 
     def take(self, path: Path) -> None:
         """Turn one stable inbox file into a project, or explain why not."""

@@ -102,3 +102,55 @@ class InboxWatcher(FileSystemEventHandler):
         with self._lock:
             self._candidates.discard(path)
         self._seen.pop(path, None)
+
+
+# The files in a project folder that a person changes to steer it.
+CONTROL_FILES = ("scene.yaml", "project.yaml", "CANCEL")
+
+
+class ProjectsWatcher(FileSystemEventHandler):
+    """Edits of scene.yaml / project.yaml and CANCEL files under projects/, by project.
+
+    Like the inbox watcher it only notes what changed; the main loop decides, once a file has been
+    quiet for `settle_seconds` (an editor's save is often several writes), what the change means.
+    """
+
+    def __init__(self, projects: Path, settle_seconds: float, poll: bool, poll_interval: float) -> None:
+        self.projects = projects
+        self.settle_seconds = settle_seconds
+        self._observer = PollingObserver(timeout=poll_interval) if poll else Observer()
+        self._lock = threading.Lock()
+        self._changed: dict[Path, float] = {}
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw and Path(os.fsdecode(raw)).name in CONTROL_FILES:
+                with self._lock:
+                    self._changed[Path(os.fsdecode(raw))] = time.monotonic()
+
+    def start(self) -> None:
+        self.projects.mkdir(parents=True, exist_ok=True)
+        self._observer.schedule(self, str(self.projects), recursive=True)
+        self._observer.start()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=5)
+
+    def settled(self, now: float | None = None) -> dict[str, list[Path]]:
+        """Changed control files quiet for `settle_seconds`, by project; each is returned once."""
+        now = time.monotonic() if now is None else now
+        out: dict[str, list[Path]] = {}
+        with self._lock:
+            for path, when in list(self._changed.items()):
+                if now - when < self.settle_seconds:
+                    continue
+                del self._changed[path]
+                try:
+                    name = path.relative_to(self.projects).parts[0]
+                except (ValueError, IndexError):
+                    continue
+                out.setdefault(name, []).append(path)
+        return out

@@ -62,7 +62,7 @@ def run(job: Job) -> None:
             file=source.name,
         )
     script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
-    names = []
+    names, contents, kept = [], {}, []
     for scene in script.scenes:
         folder = job.project.scenes_dir / scene_dir_name(scene.number, scene.heading)
         spec = scenes.SceneSpec(
@@ -71,8 +71,19 @@ def run(job: Job) -> None:
             motion_prompt=motion_prompt(scene),
             seed=scene_seed(job.settings.seed, scene.number),
         )
-        scenes.write(folder / "scene.yaml", spec)
+        target = folder / "scene.yaml"
+        # A scene.yaml a person has edited is theirs: a new parse never overwrites it.
+        if target.exists() and not job.project.written_by_us(target):
+            kept.append(str(target.relative_to(job.project.path)))
+        else:
+            contents[target] = scenes.to_yaml(spec)
         names.append(folder.name)
+    job.project.note_written(contents)
+    for target, data in contents.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fsutil.write_bytes(target, data)
+    if kept:
+        log.get().warning("kept scene.yaml files edited by hand", files=kept)
     fsutil.write_json(
         job.project.path / "script.json",
         {
