@@ -20,7 +20,7 @@ from typing import Any
 
 from huey import Huey
 
-from . import fsutil, log, proc, runner, status
+from . import fsutil, log, runner, status
 from .project import Project, Root
 from .stages import animate, assemble, image, lipsync, music, parse, publish, voice
 
@@ -72,7 +72,6 @@ class Pipeline:
             for key in ("started", "started_ts", "finished"):
                 st.pop(key, None)
 
-        proc.allow_project(project.name)
         st = status.update(project, change)
         log.get().info("project queued", project=project.name, run=st["run"], reason=reason)
         self._enqueue(PARSE.NAME, project.name, None, st["run"])

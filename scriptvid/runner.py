@@ -139,6 +139,8 @@ def execute(
             mark_cancelled(project)
         return Outcome("dropped")
 
+    # Not cancelled now, whatever this process stopped earlier (a resume may come from another process).
+    proc.allow_project(project_name)
     token = proc.current_project.set(project_name)
     started = time.monotonic()
     with structlog.contextvars.bound_contextvars(project=project_name, stage=stage.NAME, scene=scene or ""):

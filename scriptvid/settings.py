@@ -106,7 +106,7 @@ class BackendSettings:
 class LimitSettings:
     max_scenes: int = _opt(500, "refuse scripts with more scenes", min=1, max=100_000)
     max_script_mb: float = _opt(10.0, "refuse scripts larger than this, megabytes", min=0.01, max=1000.0)
-    max_line_chars: int = _opt(2000, "longest dialogue line spoken as one piece", min=40, max=100_000)
+    max_line_chars: int = _opt(2000, "refuse scripts with a longer dialogue line", min=40, max=100_000)
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,9 @@ class WatchSettings:
     stable_seconds: float = _opt(1.0, "a file must keep its size and mtime this long", min=0.0, max=600.0)
     poll: bool = _opt(False, "poll the inbox instead of using inotify (network filesystems)")
     poll_interval: float = _opt(1.0, "seconds between polls", min=0.1, max=60.0)
+    orphan_seconds: float = _opt(
+        60.0, "a sidecar whose script has not come after this long is reported", min=1.0, max=86400.0
+    )
 
 
 @dataclass(frozen=True)

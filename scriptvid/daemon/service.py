@@ -7,6 +7,7 @@ the loop shuts down: the watcher stops, children are killed, the workers finish.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import threading
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from .. import intake, log, proc, status
 from ..pipeline import Pipeline
-from ..project import SIDECAR_SUFFIXES, Project, Root
+from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
 from ..queue import make_huey
 from ..settings import Settings
 from . import systemd
@@ -42,6 +43,8 @@ class Service:
             root.projects, SETTLE_SECONDS, settings.watch.poll, settings.watch.poll_interval
         )
         self.stop_requested = threading.Event()
+        self._reported: set[Path] = set()  # lone sidecars already reported
+        self._acted_on: dict[Path, str] = {}  # digest of each edited file when its run was started
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -125,10 +128,21 @@ class Service:
             if st.get("state") in ACTIVE:
                 cancel(project)
             return
-        edits = [p for p in paths if p.name != "CANCEL" and p.exists() and not project.written_by_us(p)]
+        edits = [p for p in paths if p.name != "CANCEL" and self._changed_by_person(project, p)]
         if edits:
             changed = ", ".join(sorted(str(p.relative_to(project.path)) for p in edits))
             self.pipeline.start(project, reason=f"edited {changed}")
+
+    def _changed_by_person(self, project: Project, path: Path) -> bool:
+        """A save whose content is neither what scriptvid wrote nor what the last edit run saw."""
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return False
+        if project.written_by_us(path) or self._acted_on.get(path) == digest:
+            return False
+        self._acted_on[path] = digest
+        return True
 
     def take(self, path: Path) -> None:
         """Turn one stable inbox file into a project, or explain why not."""
@@ -137,7 +151,21 @@ class Service:
             self._refuse(path, "links are not taken from the inbox; copy the file itself")
             return
         if path.suffix.lower() in SIDECAR_SUFFIXES:
-            return  # taken with its script; a sidecar alone waits for it
+            # Taken with its script. A sidecar alone waits for it, and says so after a while.
+            orphan = not any(path.with_suffix(sfx).exists() for sfx in SCRIPT_SUFFIXES)
+            if (
+                orphan
+                and path not in self._reported
+                and self.watcher.quiet_for(path) >= self.settings.watch.orphan_seconds
+            ):
+                self._reported.add(path)
+                intake.report_failure(
+                    self.root,
+                    path,
+                    f"no script named {path.stem}.fountain, .txt or .md came with "
+                    "this sidecar; it is taken when one does",
+                )
+            return
         if not intake.is_script(path):
             self._refuse(path, "not a script: scriptvid takes .fountain, .txt and .md files")
             return

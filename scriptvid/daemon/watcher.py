@@ -27,6 +27,10 @@ class _Seen:
     stable_since: float
 
 
+# Reading a file is not changing it (inotify also reports opens and read-only closes).
+_READ_ONLY_EVENTS = ("opened", "closed_no_write")
+
+
 class InboxWatcher(FileSystemEventHandler):
     def __init__(self, inbox: Path, stable_seconds: float, poll: bool, poll_interval: float) -> None:
         self.inbox = inbox
@@ -39,7 +43,7 @@ class InboxWatcher(FileSystemEventHandler):
     # -- observer thread: note names only ----------------------------------------------------
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
+        if event.is_directory or event.event_type in _READ_ONLY_EVENTS:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
@@ -89,6 +93,11 @@ class InboxWatcher(FileSystemEventHandler):
                 out.append((st.st_mtime_ns, path))
         return [p for _, p in sorted(out)]
 
+    def quiet_for(self, path: Path, now: float | None = None) -> float:
+        """Seconds since `path` last changed, as far as `ready()` has seen."""
+        seen = self._seen.get(path)
+        return 0.0 if seen is None else (time.monotonic() if now is None else now) - seen.stable_since
+
     def touched(self, path: Path) -> bool:
         """Whether `path` changed since `ready()` last looked (a sidecar still being written)."""
         seen = self._seen.get(path)
@@ -123,7 +132,7 @@ class ProjectsWatcher(FileSystemEventHandler):
         self._changed: dict[Path, float] = {}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
+        if event.is_directory or event.event_type in _READ_ONLY_EVENTS:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw and Path(os.fsdecode(raw)).name in CONTROL_FILES:

@@ -37,12 +37,27 @@ def scene_seed(base: int, number: int) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+def _check_line_lengths(script: Script, file: str, limit: int) -> None:
+    for scene in script.scenes:
+        for line in scene.dialogue:
+            if len(line.text) > limit:
+                raise InputError(
+                    f"scene {scene.number} ({scene.heading}): a line of {line.character} is {len(line.text)} "
+                    f"characters long, more than the limit of {limit} (setting limits.max_line_chars)",
+                    file=file,
+                )
+
+
 def inputs(job: Job) -> dict[str, Any]:
     backend = backends.get(NAME, job.settings.backends.parse, BACKENDS)
     return {
         **backends.identity(backend),
         "script": file_digest(job.project.script_file),
-        "limits": [job.settings.limits.max_scenes, job.settings.limits.max_script_mb],
+        "limits": [
+            job.settings.limits.max_scenes,
+            job.settings.limits.max_script_mb,
+            job.settings.limits.max_line_chars,
+        ],
         "seed": job.settings.seed,
     }
 
@@ -62,6 +77,7 @@ def run(job: Job) -> None:
             file=source.name,
         )
     script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
+    _check_line_lengths(script, source.name, job.settings.limits.max_line_chars)
     names, contents, kept = [], {}, []
     for scene in script.scenes:
         folder = job.project.scenes_dir / scene_dir_name(scene.number, scene.heading)

@@ -1,0 +1,234 @@
+"""People steer films with files: edit a scene.yaml, create CANCEL, resume. Nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, Daemon, ffprobe, project_status, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def stage_events(project: Path, since: int = 0) -> list[tuple[str, str]]:
+    """(scene, stage) of every stage that did work, in order, from the project's event log."""
+    lines = (project / "logs" / "events.jsonl").read_text().splitlines()[since:]
+    events = [json.loads(line) for line in lines]
+    return [(e.get("scene", ""), e["stage"]) for e in events if e["event"] == "stage finished"]
+
+
+def log_length(project: Path) -> int:
+    return len((project / "logs" / "events.jsonl").read_text().splitlines())
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a temporary file and rename it over the original, as most editors save."""
+    tmp = path.with_name(f".{path.name}.swp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def finished(root: Path, name: str, timeout: float = 600) -> dict[str, Any]:
+    return wait_for(
+        lambda: (
+            project_status(root, name).get("state") in ("completed", "failed", "cancelled")
+            and project_status(root, name)
+        ),
+        timeout,
+        f"{name} to finish",
+    )
+
+
+def descendants(pid: int) -> list[str]:
+    """Command names of every process below `pid`."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        ppid = int(text[text.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(child)
+        names[child] = text[text.index("(") + 1 : text.rindex(")")]
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(names.get(p, "?"))
+        todo.extend(children.get(p, []))
+    return out
+
+
+def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon) -> None:
+    root = daemon.root
+    shutil.copy(REPO / "examples" / "the-lighthouse.fountain", root / "inbox" / "lighthouse.fountain")
+    st = finished(root, "lighthouse")
+    assert st["state"] == "completed", st["errors"]
+    project = root / "projects" / "lighthouse"
+    film = root / "outbox" / "lighthouse.mp4"
+    first_film = film.read_bytes()
+    scenes = sorted(p for p in (project / "scenes").iterdir() if p.is_dir())
+
+    # One line of dialogue changed in the second scene.
+    scene_yaml = scenes[1] / "scene.yaml"
+    mark = log_length(project)
+    saved = time.monotonic()
+    text = scene_yaml.read_text().replace("keep the light burning", "never let the light go out")
+    save_like_an_editor(scene_yaml, text)
+    wait_for(
+        lambda: project_status(root, "lighthouse").get("run", 0) > st["run"], 2.0, "the edit to queue a run"
+    )
+    print(f"\nsave to queued: {time.monotonic() - saved:.2f} s")
+    st2 = finished(root, "lighthouse")
+    assert st2["state"] == "completed", st2["errors"]
+    assert st2["renders"] == 2
+    assert st2["reason"] == f"edited scenes/{scenes[1].name}/scene.yaml"
+    redone = stage_events(project, mark)
+    assert redone == [
+        (scenes[1].name, "voice"),
+        (scenes[1].name, "lipsync"),
+        (scenes[1].name, "animate"),
+        ("", "music"),
+        ("", "assemble"),
+        ("", "publish"),
+    ], redone
+    assert "never let the light go out" in (root / "outbox" / "lighthouse.srt").read_text().replace("\n", " ")
+    assert film.read_bytes() != first_film
+    assert [p.name for p in (root / "outbox").iterdir()] == ["lighthouse.mp4", "lighthouse.srt"] or sorted(
+        p.name for p in (root / "outbox").iterdir()
+    ) == ["lighthouse.mp4", "lighthouse.srt"]
+
+    # An invalid edit: the last good film stays, status.json names the file and the key.
+    good_film = film.read_bytes()
+    save_like_an_editor(scene_yaml, text.replace("duration: null", "duration: -5"))
+    st3 = wait_for(
+        lambda: (
+            project_status(root, "lighthouse").get("state") == "failed" and project_status(root, "lighthouse")
+        ),
+        60,
+        "the bad edit to be reported",
+    )
+    message = st3["errors"][0]["message"]
+    assert "scene.yaml" in message and "'duration'" in message and "-5" in message, message
+    assert film.read_bytes() == good_film
+
+    # Fixed again: the film comes back, and nothing but the fixed scene's successors is redone.
+    save_like_an_editor(scene_yaml, text)
+    st4 = wait_for(
+        lambda: (
+            project_status(root, "lighthouse").get("state") == "completed"
+            and project_status(root, "lighthouse").get("run") > st3["run"]
+            and project_status(root, "lighthouse")
+        ),
+        120,
+        "the fixed edit to render",
+    )
+    assert st4["errors"] == []
+
+    # A scene.yaml deleted by hand: a clear error naming the scene folder, and the film stays.
+    (scenes[0] / "scene.yaml").unlink()
+    subprocess.run(
+        [sys.executable, "-m", "scriptvid", "resume", "lighthouse", "--root", str(root)],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
+    st5 = wait_for(
+        lambda: (
+            project_status(root, "lighthouse").get("state") == "failed" and project_status(root, "lighthouse")
+        ),
+        60,
+        "the missing scene.yaml to be reported",
+    )
+    assert (
+        scenes[0].name in st5["errors"][0]["message"]
+        and "scene.yaml is missing" in st5["errors"][0]["message"]
+    )
+    assert film.read_bytes() == good_film or ffprobe(film)["format"]["duration"]
+    assert daemon.alive()
+
+
+def test_cancel_stops_one_project_and_resume_carries_on(daemon: Daemon) -> None:
+    root = daemon.root
+    script = REPO.parent / "shared" / "corpus" / "brick_and_steel.fountain"
+    if not script.exists():
+        pytest.skip("the shared corpus is not beside the repository")
+    shutil.copy(script, root / "inbox" / "long.fountain")
+    shutil.copy(REPO / "examples" / "the-lighthouse.fountain", root / "inbox" / "other.fountain")
+    # Wait until the long film is rendering pictures (FFmpeg children at work).
+    wait_for(lambda: project_status(root, "long").get("stage") == "animate", 300, "long to reach animate")
+    project = root / "projects" / "long"
+    (project / "CANCEL").touch()
+    created = time.monotonic()
+    wait_for(lambda: project_status(root, "long").get("state") == "cancelled", 2.0, "the cancel")
+    print(f"\nCANCEL to cancelled: {time.monotonic() - created:.2f} s")
+    time.sleep(1.0)
+    st = project_status(root, "long")
+    assert st["state"] == "cancelled"
+    done_before = {(s["name"], d) for s in st["scenes"] for d in s["done"]}
+    # The other project is not held up, and the cancelled one does no more work.
+    other = finished(root, "other")
+    assert other["state"] == "completed", other["errors"]
+    assert project_status(root, "long")["state"] == "cancelled"
+    assert (
+        "ffmpeg" not in descendants(daemon.proc.pid) or project_status(root, "other")["state"] == "completed"
+    )
+    mark = log_length(project)
+
+    # Resume: CANCEL removed, the film finished from where it stopped.
+    subprocess.run(
+        [sys.executable, "-m", "scriptvid", "resume", "long", "--root", str(root)],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
+    assert not (project / "CANCEL").exists()
+    st = finished(root, "long")
+    assert st["state"] == "completed", st["errors"]
+    redone = set(stage_events(project, mark))
+    assert not (redone & done_before), "finished stages were done again after resume"
+    assert float(ffprobe(root / "outbox" / "long.mp4")["format"]["duration"]) > 30
+
+
+def test_killed_at_any_stage_the_daemon_restarts_and_finishes(data_root: Path) -> None:
+    """kill -9 during parse, image, voice, assemble and publish; each restart carries on."""
+    env = {"SCRIPTVID_TEST_DELAY": "parse:3,image:1.5,voice:1.5,assemble:3,publish:3"}
+    daemon = Daemon(data_root, env).start()
+    shutil.copy(REPO / "examples" / "the-lighthouse.fountain", data_root / "inbox" / "crash.fountain")
+    try:
+        for stage in ("parse", "image", "voice", "assemble", "publish"):
+            wait_for(
+                lambda s=stage: project_status(data_root, "crash").get("stage") == s, 300, f"stage {stage}"
+            )
+            time.sleep(0.5)
+            assert daemon.stop(sig=9) == -9
+            daemon = Daemon(data_root, env).start()
+        st = finished(data_root, "crash")
+    finally:
+        if daemon.alive():
+            daemon.stop()
+    assert st["state"] == "completed", st["errors"]
+    assert st["renders"] == 1
+    project = data_root / "projects" / "crash"
+    # Every stage did its work once: nothing finished was redone after a restart.
+    work = stage_events(project)
+    assert len(work) == len(set(work)), work
+    assert len(work) == 1 + 4 * len(st["scenes"]) + 3
+    # No half-written file anywhere: every MP4 in the project and the outbox is whole.
+    info = ffprobe(data_root / "outbox" / "crash.mp4")
+    assert float(info["format"]["duration"]) > 10
+    for piece in project.rglob("*.mp4"):
+        assert float(ffprobe(piece)["format"]["duration"]) > 0
+    leftovers = [p.name for p in (data_root / "outbox").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    assert re.search(r"daemon restarted", json.dumps(st))
