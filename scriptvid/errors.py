@@ -31,11 +31,8 @@ class InputError(ScriptvidError):
         self.file = file
         self.line = line
         self.key = key
-        where = file
-        if line is not None:
-            where += f", line {line}"
-        if key:
-            where += f", key {key!r}" if where else f"key {key!r}"
+        where = file + (f", line {line}" if line is not None else "")
+        where = ": ".join(p for p in (where, key) if p)
         super().__init__(f"{where}: {message}" if where else message)
 
 

@@ -215,6 +215,7 @@ def _describe(f: dataclasses.Field[Any], tp: Any) -> str:
 
 def _check_value(f: dataclasses.Field[Any], tp: Any, value: Any, key: str, file: str, error: type) -> Any:
     allowed = _describe(f, tp)
+    raw = value  # as the person wrote it, for the message
     ok: bool
     if tp is bool:
         ok = isinstance(value, bool)
@@ -234,14 +235,14 @@ def _check_value(f: dataclasses.Field[Any], tp: Any, value: Any, key: str, file:
         if ok:
             value = {k.upper(): v for k, v in value.items()}
     if not ok:
-        raise error(f"{value!r} is not allowed; expected {allowed}", file=file, key=key)
+        raise error(f"{raw!r} is not allowed; expected {allowed}", file=file, key=key)
     meta = f.metadata
     if "choices" in meta and value not in meta["choices"]:
-        raise error(f"{value!r} is not allowed; expected {allowed}", file=file, key=key)
+        raise error(f"{raw!r} is not allowed; expected {allowed}", file=file, key=key)
     if ("min" in meta and value < meta["min"]) or ("max" in meta and value > meta["max"]):
-        raise error(f"{value!r} is out of range; expected {allowed}", file=file, key=key)
+        raise error(f"{raw!r} is out of range; expected {allowed}", file=file, key=key)
     if meta.get("even") and value % 2:
-        raise error(f"{value!r} must be even (H.264 needs even frame sizes)", file=file, key=key)
+        raise error(f"{raw!r} must be even (H.264 needs even frame sizes)", file=file, key=key)
     return value
 
 
@@ -376,13 +377,14 @@ def service_layers(
 
 def project_layer(data: Mapping[str, Any], file: str) -> dict[str, Any]:
     """A project sidecar or project.yaml: film settings only, checked as input (not config)."""
-    for section in DAEMON_SECTIONS:
-        if section in data:
+    film_sections = [f.name for f in dataclasses.fields(Settings) if f.name not in DAEMON_SECTIONS]
+    for key in data:
+        if key in DAEMON_SECTIONS:
             raise InputError(
-                f"{section!r} is a daemon setting; set it in config/scriptvid.yaml instead",
-                file=file,
-                key=section,
+                f"{key!r} is a daemon setting; set it in config/scriptvid.yaml instead", file=file, key=key
             )
+        if key not in film_sections:
+            raise InputError(f"unknown setting; allowed here: {', '.join(film_sections)}", file=file, key=key)
     validate(data, file, error=InputError)
     return dict(data)
 

@@ -119,7 +119,7 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
         "the bad edit to be reported",
     )
     message = st3["errors"][0]["message"]
-    assert "scene.yaml" in message and "'duration'" in message and "-5" in message, message
+    assert "scene.yaml" in message and "duration: -5" in message and "-5" in message, message
     assert film.read_bytes() == good_film
 
     # Fixed again: the film comes back, and nothing but the fixed scene's successors is redone.
