@@ -118,6 +118,7 @@ CASES = [
         "Type %{pts} and 'quotes'; then $(whoami) \\n: it stays text.\n",
         "tricky",
         "completed",
+        sidecar="subtitles: {burn_in: true}\n",
     ),
 ]
 

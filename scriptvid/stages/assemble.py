@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import contact_sheet, fsutil, media, proc, scenes, timeline
+from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
 from ..runner import Job, file_digest
 from ..settings import Settings
 from .animate import camera, encode
@@ -67,20 +67,16 @@ def run(job: Job) -> None:
     video = _video(job, layout, script)
     audio = _mix(job, layout)
     cues = _subtitle_cues(job, layout)
-    fsutil.write_text(render / "film.srt", srt(cues))
+    fsutil.write_text(render / "film.srt", subtitles.srt(cues))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
     contact_sheet.render(_panels(job, layout), script.get("title", ""), job.project.storyboard)
 
-    s = job.settings
-    burn = s.subtitles.burn_in and bool(cues)
     args = [*media.FFMPEG, "-i", str(video), "-i", str(audio), "-f", "ffmetadata", "-i", "chapters.txt"]
     args += ["-i", "film.srt"] if cues else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
     args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
-    if burn:
-        args += ["-vf", f"subtitles=film.srt:force_style='{_SUBTITLE_STYLE}'", *media.x264_args(s.video)]
-    else:
-        args += ["-c:v", "copy"]
+    # The picture is joined as it is; burned-in subtitles were drawn when each scene was rendered.
+    args += ["-c:v", "copy"]
     args += [
         "-c:a",
         "aac",
@@ -95,9 +91,6 @@ def run(job: Job) -> None:
     ]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
         proc.run([*args, str(tmp)], cwd=render)
-
-
-_SUBTITLE_STYLE = "FontName=DejaVu Sans,FontSize=20,Outline=2,Shadow=0,MarginV=28,BorderStyle=1"
 
 
 def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
@@ -363,40 +356,13 @@ def _normalise(src: Path, dest: Path, s: Settings) -> Path:
 # -- subtitles and chapters ------------------------------------------------------------------------
 
 
-def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[tuple[float, float, str]]:
+def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[subtitles.Cue]:
     out = []
     for placement in layout.scenes:
         cues = fsutil.read_json(job.project.scenes_dir / placement.name / "voice" / "cues.json")["cues"]
         for cue in cues:
-            out.append((placement.start + cue["start"], placement.start + cue["end"], cue["text"]))
+            out += subtitles.split(placement.start + cue["start"], placement.start + cue["end"], cue["text"])
     return out
-
-
-def _timestamp(seconds: float) -> str:
-    ms = max(0, round(seconds * 1000))
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
-
-
-def srt(cues: list[tuple[float, float, str]], width: int = 42) -> str:
-    """SubRip text: each cue wrapped to two lines of at most `width` characters.
-
-    A cue too long for two lines is split at word boundaries into several cues that share its time
-    in proportion to their length, so every piece is on screen while it is being said.
-    """
-    blocks = []
-    for start, end, text in cues:
-        rows = textwrap.wrap(" ".join(text.split()), width) or [""]
-        groups = [rows[i : i + 2] for i in range(0, len(rows), 2)]
-        total = sum(len(" ".join(g)) for g in groups)
-        t = start
-        for group in groups:
-            share = (end - start) * len(" ".join(group)) / max(total, 1)
-            blocks.append((t, t + share, "\n".join(group)))
-            t += share
-    return "".join(
-        f"{i}\n{_timestamp(a)} --> {_timestamp(b)}\n{body}\n\n"
-        for i, (a, b, body) in enumerate(blocks, start=1)
-    )
 
 
 def _ffmeta_escape(text: str) -> str:

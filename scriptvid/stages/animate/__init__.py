@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import backends, fsutil, media, proc, runner, timeline
+from ... import backends, fsutil, media, proc, runner, subtitles, timeline
 from ...runner import Job
 from ...settings import Settings
 from ..image.mouth import draw_mouth
@@ -57,6 +57,7 @@ def inputs(job: Job) -> dict[str, Any]:
             job.settings.video.preset,
         ],
         "handover": [into.seconds, out.kind, out.seconds],
+        "burn_in": job.settings.subtitles.burn_in,
     }
 
 
@@ -99,6 +100,23 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> camera.Overlay:
     return draw
 
 
+def _subtitle_overlay(job: Job) -> camera.Overlay:
+    """The scene's subtitles drawn into its frames, cut into cues exactly as in the .srt."""
+    video = job.settings.video
+    cues = []
+    for cue in fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"]:
+        for part in subtitles.split(cue["start"], cue["end"], cue["text"]):
+            picture, at = subtitles.caption(part.text, video.width, video.height)
+            cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
+
+    def draw(frame: np.ndarray, index: int, _: np.ndarray) -> None:
+        for first, last, picture, at in cues:
+            if first <= index < last:
+                subtitles.draw(frame, picture, at)
+
+    return draw
+
+
 def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], settings: Settings) -> None:
     """Stream frames into one FFmpeg per piece: the first `n` frames to the first path, and so on."""
     video = settings.video
@@ -133,7 +151,15 @@ def run(job: Job) -> None:
     layers = camera.Layers.load(job.out_dir / "background.png", job.out_dir / "figures.png")
     move = camera.plan(job.scene.motion_prompt, _focus(figures, *size))
     fade_out = round(1.2 * video.fps) if out.kind == "end" else 0
-    stream = camera.frames(layers, move, size, total, overlay=_mouth_overlay(job, figures), fade_out=fade_out)
+    overlays = [_mouth_overlay(job, figures)]
+    if job.settings.subtitles.burn_in:
+        overlays.append(_subtitle_overlay(job))
+
+    def overlay(frame: np.ndarray, index: int, matrix: np.ndarray) -> None:
+        for draw in overlays:
+            draw(frame, index, matrix)
+
+    stream = camera.frames(layers, move, size, total, overlay=overlay, fade_out=fade_out)
     for name in PIECES:  # pieces a different handover left behind would be joined by mistake
         (job.out_dir / name).unlink(missing_ok=True)
     encode(
