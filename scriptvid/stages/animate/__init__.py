@@ -8,8 +8,9 @@ This is the one place where a scene's picture is encoded.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,12 +24,42 @@ NAME = "animate"
 PIECES = ("head.mp4", "segment.mp4", "tail.mp4")
 
 
+@dataclass(frozen=True)
+class AnimateRequest:
+    folder: Path  # the scene folder: image.png, and the storyboard's layers and figures.json
+    motion: str  # the scene's motion prompt
+    size: tuple[int, int]
+    frames: int
+    overlay: camera.Overlay  # moving mouths and subtitles, drawn on each finished frame
+    fade_out: int  # frames of fade to black at the end (the film's last scene)
+
+
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+
+    def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
+        """Exactly `req.frames` RGB frames of `req.size`."""
+        ...
+
+
 class CameraBackend:
+    """A camera move over the still, with parallax between the background and the figures."""
+
     NAME = "camera"
     VERSION = "1"
 
+    def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
+        figures = fsutil.read_json(req.folder / "figures.json", {"figures": []})["figures"]
+        background = req.folder / "background.png"
+        layers = camera.Layers.load(
+            background if background.exists() else req.folder / "image.png", req.folder / "figures.png"
+        )
+        move = camera.plan(req.motion, _focus(figures, *req.size))
+        return camera.frames(layers, move, req.size, req.frames, overlay=req.overlay, fade_out=req.fade_out)
 
-BACKENDS = {CameraBackend.NAME: CameraBackend}
+
+BACKENDS: dict[str, type[Backend]] = {CameraBackend.NAME: CameraBackend}
 
 
 def _handovers(job: Job) -> tuple[timeline.Handover, timeline.Handover]:
@@ -140,17 +171,13 @@ def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], setting
 
 
 def run(job: Job) -> None:
+    backend = backends.get(NAME, job.settings.backends.animate, BACKENDS)
     video = job.settings.video
-    size = (video.width, video.height)
     into, out = _handovers(job)
-    duration = fsutil.read_json(job.out_dir / "voice" / "cues.json")["duration"]
-    total = camera.frame_count(duration, video.fps)
+    total = camera.frame_count(fsutil.read_json(job.out_dir / "voice" / "cues.json")["duration"], video.fps)
     head = round(into.seconds * video.fps)
     tail = round(out.seconds * video.fps)
     figures = fsutil.read_json(job.out_dir / "figures.json", {"figures": []})["figures"]
-    layers = camera.Layers.load(job.out_dir / "background.png", job.out_dir / "figures.png")
-    move = camera.plan(job.scene.motion_prompt, _focus(figures, *size))
-    fade_out = round(1.2 * video.fps) if out.kind == "end" else 0
     overlays = [_mouth_overlay(job, figures)]
     if job.settings.subtitles.burn_in:
         overlays.append(_subtitle_overlay(job))
@@ -159,7 +186,14 @@ def run(job: Job) -> None:
         for draw in overlays:
             draw(frame, index, matrix)
 
-    stream = camera.frames(layers, move, size, total, overlay=overlay, fade_out=fade_out)
+    request = AnimateRequest(
+        folder=job.out_dir,
+        motion=job.scene.motion_prompt,
+        size=(video.width, video.height),
+        frames=total,
+        overlay=overlay,
+        fade_out=round(1.2 * video.fps) if out.kind == "end" else 0,
+    )
     for name in PIECES:  # pieces a different handover left behind would be joined by mistake
         (job.out_dir / name).unlink(missing_ok=True)
     encode(
@@ -168,6 +202,6 @@ def run(job: Job) -> None:
             (job.out_dir / "segment.mp4", total - head - tail),
             (job.out_dir / "tail.mp4", tail),
         ],
-        iter(stream),
+        iter(backend.frames(request)),
         job.settings,
     )

@@ -10,15 +10,27 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ... import backends, fsutil
 from ...runner import Job
 from .storyboard import ImageRequest, StoryboardBackend
 
 NAME = "image"
-BACKENDS = {StoryboardBackend.NAME: StoryboardBackend}
-LAYER_FILES = ("image.png", "background.png", "figures.png", "figures.json")
+
+
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+
+    def render(self, req: ImageRequest, out_dir: Path) -> None:
+        """Write `image.png` (req.width × req.height) into the empty folder `out_dir`, and, where the
+        backend knows them, the layers: background.png, figures.png and figures.json."""
+        ...
+
+
+BACKENDS: dict[str, type[Backend]] = {StoryboardBackend.NAME: StoryboardBackend}
+LAYER_FILES = ("background.png", "figures.png", "figures.json")
 
 
 def _looks(job: Job) -> dict[str, dict[str, Any]]:
@@ -47,7 +59,7 @@ def inputs(job: Job) -> dict[str, Any]:
 
 
 def outputs(job: Job) -> list[Path]:
-    return [job.out_dir / name for name in LAYER_FILES]
+    return [job.out_dir / "image.png"]
 
 
 def run(job: Job) -> None:
@@ -65,5 +77,8 @@ def run(job: Job) -> None:
     # folder never sees a half-written picture.
     with tempfile.TemporaryDirectory(prefix=".image-", dir=job.out_dir) as tmp:
         backend.render(request, Path(tmp))
-        for name in LAYER_FILES:
-            os.replace(Path(tmp) / name, job.out_dir / name)
+        for name in LAYER_FILES:  # layers of an earlier backend must not outlive its picture
+            (job.out_dir / name).unlink(missing_ok=True)
+        for name in ("image.png", *LAYER_FILES):
+            if (Path(tmp) / name).exists():
+                os.replace(Path(tmp) / name, job.out_dir / name)

@@ -297,7 +297,7 @@ class _Canvas:
             return
         rows = _gradient(d - b, stops).astype(np.uint8)
         block = np.ascontiguousarray(np.broadcast_to(rows[:, None, :], (d - b, c - a, 3)))
-        self.img.paste(Image.fromarray(block, "RGB"), (a, b))
+        self.img.paste(Image.fromarray(block), (a, b))
 
 
 @dataclass
@@ -1884,7 +1884,7 @@ class StoryboardBackend:
         # The sky's gradient runs from the top of the picture to about the horizon (0.62 H).
         reach = (0.62 * H + my) / bh
         sky = _gradient(bh * SS, [(p * reach, c) for p, c in light.sky] + [(1.0, light.sky[-1][1])])
-        column = Image.fromarray(np.ascontiguousarray(sky.astype(np.uint8)[:, None, :]), "RGB")
+        column = Image.fromarray(np.ascontiguousarray(sky.astype(np.uint8)[:, None, :]))
         base = column.resize((bw * SS, bh * SS), Image.Resampling.NEAREST)
 
         def paint_bg(col: Colour, lit: bool = False) -> RGB:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -48,7 +48,19 @@ class MouthsBackend:
         return [round(float(x), 3) for x in eased]
 
 
-BACKENDS = {MouthsBackend.NAME: MouthsBackend}
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+
+    def openings(
+        self, audio: np.ndarray, rate: int, fps: int, spans: list[tuple[float, float]]
+    ) -> list[float]:
+        """How far one character's mouth is open (0..1) in each video frame of `audio`, speaking
+        only within `spans` (seconds)."""
+        ...
+
+
+BACKENDS: dict[str, type[Backend]] = {MouthsBackend.NAME: MouthsBackend}
 
 
 def inputs(job: Job) -> dict[str, Any]:

@@ -7,7 +7,7 @@ the script) and renders with the General MIDI soundfont.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ... import backends, scenes, timeline
 from ...runner import Job
@@ -15,7 +15,18 @@ from .composer import Cue, guess_mood, scene_intensity
 from .fluidsynth import FluidSynthBackend, MusicRequest
 
 NAME = "music"
-BACKENDS = {FluidSynthBackend.NAME: FluidSynthBackend}
+
+
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+
+    def render(self, req: MusicRequest, out_wav: Path) -> None:
+        """A score of exactly `req.duration` seconds, 16-bit stereo at `req.sample_rate`, to `out_wav`."""
+        ...
+
+
+BACKENDS: dict[str, type[Backend]] = {FluidSynthBackend.NAME: FluidSynthBackend}
 
 
 def _scene_texts(job: Job) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ... import backends, fsutil, log, scenes, status
 from ...errors import InputError
@@ -29,7 +29,16 @@ class TextParser:
         return read_script(data, name, max_scenes=max_scenes)
 
 
-BACKENDS = {TextParser.NAME: TextParser}
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+
+    def parse(self, data: bytes, name: str, max_scenes: int) -> Script:
+        """The script in `data` (file name `name`) as scenes; InputError when it cannot be used."""
+        ...
+
+
+BACKENDS: dict[str, type[Backend]] = {TextParser.NAME: TextParser}
 
 
 def scene_seed(base: int, number: int) -> int:

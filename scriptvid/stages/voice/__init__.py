@@ -11,7 +11,7 @@ import re
 import wave
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,8 +22,19 @@ from .piper import PiperBackend
 from .profile import VoiceProfile, cast, delivery
 
 NAME = "voice"
-BACKENDS = {PiperBackend.NAME: PiperBackend}
-SAMPLE_RATE_KEY = "sample_rate"
+
+
+class Backend(Protocol):
+    NAME: str
+    VERSION: str
+    sample_rate: int
+
+    def speak(self, text: str, profile: VoiceProfile) -> np.ndarray:
+        """`text` spoken with `profile`: float32 mono in -1..1 at `sample_rate`."""
+        ...
+
+
+BACKENDS: dict[str, type[Backend]] = {PiperBackend.NAME: PiperBackend}
 
 # Longer sentences are cut at commas or spaces: subtitles stay readable, synthesis stays quick.
 MAX_SENTENCE_CHARS = 220
