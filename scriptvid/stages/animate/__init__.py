@@ -167,7 +167,7 @@ def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], setting
         with fsutil.atomic_path(path, ".mp4") as tmp, proc.popen_stdin([*args, str(tmp)]) as ff:
             assert ff.stdin is not None
             for _ in range(count):
-                ff.stdin.write(next(frames).tobytes())
+                ff.stdin.write(media.to_i420(next(frames)).data)
 
 
 def run(job: Job) -> None:

@@ -81,22 +81,55 @@ def _matrix(pose: Pose, layer_size: tuple[int, int], frame: tuple[int, int], dep
 @dataclass
 class Layers:
     background: np.ndarray  # H'xW'x3 uint8, the frame's size or larger (a margin for the camera)
-    figures: np.ndarray | None  # HxWx4 uint8 premultiplied, or None when there are no figures
+    figures: np.ndarray | None  # premultiplied RGBA: the part of the frame-size layer that has people
+    figures_at: tuple[int, int] = (0, 0)  # where that part's top-left lies in the frame-size layer
+    frame_size: tuple[int, int] = (0, 0)  # (w, h) of the figures layer before cropping
 
     @classmethod
     def load(cls, background: Path, figures: Path | None) -> Layers:
-        bg = np.asarray(Image.open(background).convert("RGB"))
-        fg = None
-        if figures is not None and figures.exists():
-            rgba = np.asarray(Image.open(figures).convert("RGBA")).astype(np.uint16)
-            if rgba[..., 3].any():
-                alpha = rgba[..., 3:4]
-                fg = np.concatenate([(rgba[..., :3] * alpha + 127) // 255, alpha], axis=2).astype(np.uint8)
-        return cls(np.ascontiguousarray(bg), fg)
+        bg = np.ascontiguousarray(np.asarray(Image.open(background).convert("RGB")))
+        if figures is None or not figures.exists():
+            return cls(bg, None)
+        rgba = np.asarray(Image.open(figures).convert("RGBA"))
+        ys, xs = np.nonzero(rgba[..., 3])
+        if ys.size == 0:
+            return cls(bg, None)
+        # Only the people are warped each frame, not the empty rest of their layer.
+        y0, y1 = max(int(ys.min()) - 2, 0), min(int(ys.max()) + 3, rgba.shape[0])
+        x0, x1 = max(int(xs.min()) - 2, 0), min(int(xs.max()) + 3, rgba.shape[1])
+        part = rgba[y0:y1, x0:x1].astype(np.uint16)
+        alpha = part[..., 3:4]
+        premultiplied = np.concatenate([(part[..., :3] * alpha + 127) // 255, alpha], axis=2).astype(np.uint8)
+        return cls(bg, np.ascontiguousarray(premultiplied), (x0, y0), (rgba.shape[1], rgba.shape[0]))
 
     @classmethod
     def still(cls, image: np.ndarray) -> Layers:
         return cls(np.ascontiguousarray(image), None)
+
+
+def _over(out: np.ndarray, figures: np.ndarray, matrix: np.ndarray) -> None:
+    """Warp the premultiplied figures with `matrix` and lay them over `out`, touching only the
+    rectangle they land in."""
+    h, w = out.shape[:2]
+    fh, fw = figures.shape[:2]
+    corners = np.array([[0, 0, 1], [fw, 0, 1], [0, fh, 1], [fw, fh, 1]], dtype=np.float64) @ matrix.T
+    x0, y0 = max(int(np.floor(corners[:, 0].min())) - 1, 0), max(int(np.floor(corners[:, 1].min())) - 1, 0)
+    x1, y1 = min(int(np.ceil(corners[:, 0].max())) + 1, w), min(int(np.ceil(corners[:, 1].max())) + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    shifted = matrix.copy()
+    shifted[:, 2] -= (x0, y0)
+    fg = cv2.warpAffine(
+        figures,
+        shifted,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0, 0),
+    )
+    region = out[y0:y1, x0:x1]
+    inv = cv2.merge([255 - fg[..., 3]] * 3)
+    cv2.add(cv2.multiply(region, inv, scale=1 / 255), fg[..., :3], dst=region)
 
 
 # Draws mouths (or anything else that moves with the figures) on a finished frame:
@@ -116,13 +149,10 @@ def frames(
 ) -> Iterator[np.ndarray]:
     """`count` frames of the move, RGB uint8, with optional fades from and to black (in frames)."""
     w, h = size
-    bg_size = (layers.background.shape[1], layers.background.shape[0])
-    rigid = move.parallax == 1.0 and layers.figures is not None
-    if rigid:
+    if move.parallax == 1.0 and layers.figures is not None:
         # Background and figures move as one: composite once, warp once per frame.
-        assert layers.figures is not None
-        base = _composite_centered(layers.background, layers.figures)
-        layers = Layers(base, None)
+        layers = Layers(_composite_centered(layers), None)
+    bg_size = (layers.background.shape[1], layers.background.shape[0])
     out = np.empty((h, w, 3), dtype=np.uint8)
     for i in range(count):
         pose = pose_at(move, i / max(count - 1, 1))
@@ -132,16 +162,9 @@ def frames(
         )
         m_fg = _matrix(pose, (w, h), size, move.parallax)
         if layers.figures is not None:
-            fg = cv2.warpAffine(
-                layers.figures,
-                m_fg,
-                (w, h),
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=(0, 0, 0, 0),
-            )
-            inv = cv2.merge([255 - fg[..., 3]] * 3)
-            cv2.add(cv2.multiply(out, inv, scale=1 / 255), fg[..., :3], dst=out)
+            m_part = m_fg.copy()
+            m_part[:, 2] += m_fg[:, :2] @ np.array(layers.figures_at, dtype=np.float64)
+            _over(out, layers.figures, m_part)
         if overlay is not None:
             overlay(out, i, m_fg)
         level = 1.0
@@ -155,15 +178,18 @@ def frames(
             yield out
 
 
-def _composite_centered(background: np.ndarray, figures: np.ndarray) -> np.ndarray:
-    """Figures (frame size, premultiplied) over the middle of a background that may be larger."""
-    base = background.copy()
-    fh, fw = figures.shape[:2]
-    y0 = (base.shape[0] - fh) // 2
-    x0 = (base.shape[1] - fw) // 2
-    region = base[y0 : y0 + fh, x0 : x0 + fw]
-    inv = cv2.merge([255 - figures[..., 3]] * 3)
-    base[y0 : y0 + fh, x0 : x0 + fw] = cv2.add(cv2.multiply(region, inv, scale=1 / 255), figures[..., :3])
+def _composite_centered(layers: Layers) -> np.ndarray:
+    """The figures over the middle of a background that may be larger than the frame."""
+    assert layers.figures is not None
+    base = layers.background.copy()
+    fw, fh = layers.frame_size
+    offset = np.array(
+        [
+            [1.0, 0.0, (base.shape[1] - fw) // 2 + layers.figures_at[0]],
+            [0.0, 1.0, (base.shape[0] - fh) // 2 + layers.figures_at[1]],
+        ]
+    )
+    _over(base, layers.figures, offset)
     return base
 
 
