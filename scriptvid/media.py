@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import cv2
 import numpy as np
 
-from . import proc
 from .settings import VideoSettings
 
 FFMPEG = ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y")
@@ -60,24 +55,3 @@ def to_i420(frame: np.ndarray) -> np.ndarray:
     conversion off the encoder, which is the slowest part of rendering a scene.
     """
     return np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
-
-
-def probe(path: Path) -> dict[str, Any]:
-    out = proc.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_format",
-            "-show_streams",
-            "-show_chapters",
-            str(path),
-        ]
-    )
-    return dict(json.loads(out))
-
-
-def duration_of(path: Path) -> float:
-    return float(probe(path)["format"]["duration"])

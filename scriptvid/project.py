@@ -120,10 +120,6 @@ class Project:
         return self.path / "render"
 
     @property
-    def logs_dir(self) -> Path:
-        return self.path / "logs"
-
-    @property
     def storyboard(self) -> Path:
         return self.path / "storyboard.png"
 

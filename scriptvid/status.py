@@ -16,7 +16,6 @@ from typing import Any
 from . import fsutil
 from .project import Project
 
-STATES = ("queued", "running", "completed", "failed", "cancelled")
 SCENE_STAGES = ("image", "voice", "lipsync", "animate")  # in pipeline order (pipeline.py checks)
 FILM_STAGES = ("music", "assemble", "publish")
 

@@ -185,12 +185,6 @@ class Service:
         self.watcher.forget(path)
         intake.report_failure(self.root, path, message)
 
-    def check_cancels(self) -> None:
-        for flag in self.root.projects.glob("*/CANCEL"):
-            project = Project(flag.parent)
-            if status.read(project).get("state") in ACTIVE:
-                cancel(project)
-
 
 def cancel(project: Project) -> None:
     killed = proc.kill_project(project.name)

@@ -53,7 +53,6 @@ PAREN_CLOSE = (")", "）")
 ESCAPES = {"\\*": "\ue000", "\\_": "\ue001"}
 STARS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1")
 UNDERLINE = re.compile(r"_(?=\S)(.+?)(?<=\S)_")
-SPACES = re.compile(r"\s+")
 
 
 def plain(text: str) -> str:
