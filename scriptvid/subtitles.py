@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -35,6 +36,20 @@ def split(start: float, end: float, text: str) -> list[Cue]:
         share = (end - start) * len(" ".join(group)) / max(total, 1)
         out.append(Cue(t, t + share, "\n".join(group)))
         t += share
+    return out
+
+
+# A gap shorter than this between two cues (a breath between sentences) keeps the first on screen:
+# subtitles that blink off and on between sentences are tiring to read.
+HOLD_GAP = 0.3
+
+
+def from_voice(cues: list[dict[str, Any]], offset: float = 0.0) -> list[Cue]:
+    """Subtitle cues from a scene's voice cues (cues.json), shifted by `offset` seconds."""
+    out = [part for c in cues for part in split(offset + c["start"], offset + c["end"], c["text"])]
+    for i in range(len(out) - 1):
+        if 0 < out[i + 1].start - out[i].end < HOLD_GAP:
+            out[i] = Cue(out[i].start, out[i + 1].start, out[i].text)
     return out
 
 

@@ -190,7 +190,10 @@ def test_subtitles_start_with_the_speech_they_carry(film_without_music: Path) ->
     assert len(cues) >= 8
     previous_end = 0.0
     for cue in cues:
-        search_from = max(previous_end + 0.05, cue["start"] - 0.5)
+        if previous_end >= cue["start"] - 0.001:  # held over a breath: the voice paused just before
+            search_from = cue["start"] - 0.1
+        else:
+            search_from = max(previous_end + 0.05, cue["start"] - 0.5)
         i = int(search_from * 100)
         onset = (i + int(np.argmax(loud[i:]))) / 100
         assert abs(onset - cue["start"]) <= 0.1, (cue, onset)

@@ -360,8 +360,7 @@ def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[subtitles.Cue]:
     out = []
     for placement in layout.scenes:
         cues = fsutil.read_json(job.project.scenes_dir / placement.name / "voice" / "cues.json")["cues"]
-        for cue in cues:
-            out += subtitles.split(placement.start + cue["start"], placement.start + cue["end"], cue["text"])
+        out += subtitles.from_voice(cues, placement.start)
     return out
 
 

@@ -135,10 +135,9 @@ def _subtitle_overlay(job: Job) -> camera.Overlay:
     """The scene's subtitles drawn into its frames, cut into cues exactly as in the .srt."""
     video = job.settings.video
     cues = []
-    for cue in fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"]:
-        for part in subtitles.split(cue["start"], cue["end"], cue["text"]):
-            picture, at = subtitles.caption(part.text, video.width, video.height)
-            cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
+    for part in subtitles.from_voice(fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"]):
+        picture, at = subtitles.caption(part.text, video.width, video.height)
+        cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
 
     def draw(frame: np.ndarray, index: int, _: np.ndarray) -> None:
         for first, last, picture, at in cues:
