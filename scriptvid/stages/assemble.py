@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
+from ..errors import StageError
 from ..runner import Job, file_digest
 from ..settings import Settings
 from .animate import camera, encode
@@ -65,30 +66,20 @@ def run(job: Job) -> None:
     script = fsutil.read_json(job.project.path / "script.json", {})
 
     video = _video(job, layout, script)
-    audio = _mix(job, layout)
+    mix = _mix(job, layout)
     cues = _subtitle_cues(job, layout)
     fsutil.write_text(render / "film.srt", subtitles.srt(cues))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
     contact_sheet.render(_panels(job, layout), script.get("title", ""), job.project.storyboard)
 
-    args = [*media.FFMPEG, "-i", str(video), "-i", str(audio), "-f", "ffmetadata", "-i", "chapters.txt"]
+    args = [*media.FFMPEG, "-i", str(video), "-i", str(mix), "-f", "ffmetadata", "-i", "chapters.txt"]
     args += ["-i", "film.srt"] if cues else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
     args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
     # The picture is joined as it is; burned-in subtitles were drawn when each scene was rendered.
-    args += ["-c:v", "copy"]
-    args += [
-        "-c:a",
-        "aac",
-        "-b:a",
-        "192k",
-        "-metadata",
-        f"title={script.get('title', '')}",
-        "-movflags",
-        "+faststart",
-        "-t",
-        f"{layout.duration:.3f}",
-    ]
+    args += ["-c:v", "copy", "-af", _loudness_filter(mix, job.settings), "-c:a", "aac", "-b:a", "192k"]
+    args += ["-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart"]
+    args += ["-t", f"{layout.duration:.3f}"]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
         proc.run([*args, str(tmp)], cwd=render)
 
@@ -146,7 +137,7 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
                 str(tmp),
             ]
         )
-    _drop_unused(pieces_dir, set(order))
+    _drop_unused(pieces_dir, {*order, title_tail})
     return out
 
 
@@ -261,7 +252,7 @@ def title_image(lines: list[tuple[str, str]], width: int, height: int) -> np.nda
 
 
 def _mix(job: Job, layout: timeline.Layout) -> Path:
-    """Dialogue on the film's timeline, the score ducked under it, normalised to the loudness target."""
+    """Dialogue on the film's timeline with the score ducked under it (normalised in the final mux)."""
     s = job.settings
     rate = s.audio.sample_rate
     render = job.project.render_dir
@@ -317,40 +308,41 @@ def _mix(job: Job, layout: timeline.Layout) -> Path:
                     str(tmp),
                 ]
             )
-    return _normalise(mixed, render / "mix.wav", s)
+    return mixed
 
 
-def _normalise(src: Path, dest: Path, s: Settings) -> Path:
-    """Two-pass EBU R128 loudness normalisation: measure, then apply with the measured values."""
-    target = f"I={s.audio.loudness}:TP={s.audio.true_peak - 0.5}:LRA=11"
+def _loudness_filter(mix: Path, s: Settings) -> str:
+    """Normalisation to the EBU R128 target, from a measurement of `mix` (FFmpeg's ebur128).
+
+    Where one gain reaches the target without the true peak passing the ceiling, that gain is all
+    there is to it (what loudnorm's linear mode would do, at a fraction of its cost); otherwise
+    loudnorm, given the measured values, limits the peaks. The filter runs in the final mux, so the
+    normalised sound is encoded straight to AAC.
+    """
     out = proc.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-i",
-            str(src),
-            "-af",
-            f"loudnorm={target}:print_format=json",
-            "-f",
-            "null",
-            "-",
-        ],
+        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(mix), "-af", "ebur128=peak=true", "-f", "null", "-"],
         capture_stderr=True,
     )
-    text = out.decode("utf-8", "replace")
-    measured = json.loads(text[text.rindex("{") : text.rindex("}") + 1])
-    if float(measured["input_i"]) < -70:  # a silent film: nothing to normalise
-        return src
-    second = (
-        f"loudnorm={target}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
-        f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
-        f"offset={measured['target_offset']}:linear=true,aresample={s.audio.sample_rate},"
+    summary = out.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
+
+    def value(label: str) -> float:  # the first "label: number" of the summary
+        found = re.search(rf"{label}:\s+(-?[\d.]+|-inf)", summary)
+        if found is None:
+            raise StageError(f"FFmpeg's ebur128 gave no {label} for the mix")
+        return float(found.group(1))
+
+    integrated, threshold, lra, peak = value("I"), value("Threshold"), value("LRA"), value("Peak")
+    if integrated < -70:  # a silent film: nothing to normalise
+        return "anull"
+    target, ceiling = s.audio.loudness, s.audio.true_peak - 0.5  # 0.5 dB for the AAC encoder's overshoot
+    gain = target - integrated
+    if peak + gain <= ceiling:
+        return f"volume={gain:.2f}dB"
+    return (
+        f"loudnorm=I={target}:TP={ceiling}:LRA=11:measured_I={integrated}:measured_TP={peak}:"
+        f"measured_LRA={lra}:measured_thresh={threshold}:linear=true,aresample={s.audio.sample_rate},"
         "aformat=channel_layouts=stereo"
     )
-    with fsutil.atomic_path(dest, ".wav") as tmp:
-        proc.run([*media.FFMPEG, "-i", str(src), "-af", second, "-c:a", "pcm_s16le", str(tmp)])
-    return dest
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------
