@@ -1,12 +1,14 @@
 """What happens to a script, in order, and how the stages are wired to the queue.
 
     parse ──► per scene: image ──► voice ──► lipsync ──► animate ──┐
-                                                                   ├──► music ──► assemble ──► publish
-                                                    (all scenes) ──┘
+                                    │                              ├──► assemble ──► publish
+                   (all scenes' voices) ──► music ─────────────────┘
 
 Each stage is a Huey task with the stage's name. A task runs its stage through the runner
-(fingerprints, status.json, errors) and then enqueues what follows. The scenes fan out after parse;
-the last scene to finish fans in to music, exactly once per run, decided under the project lock.
+(fingerprints, status.json, errors) and then enqueues what follows. The scenes fan out after parse
+and fan in twice, each exactly once per run, decided under the project lock: once every scene has
+its voice the film's length is known and the score is composed, while the scenes are animated;
+once every scene is animated and the score is done, the film is assembled.
 
 The voice comes before the picture is animated because the scene's length is the length of its
 dialogue; lipsync turns the voice into mouth movements, and animate renders camera, parallax and
@@ -67,6 +69,7 @@ class Pipeline:
             st["attempts"] = {}
             st["done"] = []
             st["fanned_in"] = False
+            st["music_queued"] = False
             for entry in st.get("scenes", []):
                 entry.update(state="queued", stage=None, done=[])
             for key in ("started", "started_ts", "finished"):
@@ -105,7 +108,7 @@ class Pipeline:
             elif outcome.kind in ("done", "skipped"):
                 self._after(stage.NAME, project, scene, run, ran=outcome.kind == "done")
             elif outcome.kind == "failed" and scene is not None:
-                self._scene_ended(project, run)
+                self._fan_in(project, run)
 
         task.__name__ = stage.NAME
         return task
@@ -115,45 +118,56 @@ class Pipeline:
             parsed = fsutil.read_json(self.root.project(project).path / "script.json", {})
             for name in parsed.get("scenes", []):
                 self._enqueue(SCENE_STAGES[0].NAME, project, name, run)
-            return
-        names = [s.NAME for s in SCENE_STAGES] if scene else [s.NAME for s in FILM_STAGES]
-        position = names.index(stage)
-        if position + 1 < len(names):
-            self._enqueue(names[position + 1], project, scene, run)
-        elif scene:
-            self._scene_ended(project, run)
+        elif scene is not None:
+            names = [s.NAME for s in SCENE_STAGES]
+            position = names.index(stage)
+            if position + 1 < len(names):
+                self._enqueue(names[position + 1], project, scene, run)
+            if stage == voice.NAME or position + 1 == len(names):
+                self._fan_in(project, run)
+        elif stage == music.NAME:
+            self._fan_in(project, run)
+        elif stage == assemble.NAME:
+            self._enqueue(publish.NAME, project, None, run)
         else:
             self._finish(project, published=ran)
 
-    def _scene_ended(self, project_name: str, run: int) -> None:
-        """Fan-in: the last scene of this run to end (done or failed) moves the film on, once."""
+    def _fan_in(self, project_name: str, run: int) -> None:
+        """Where the scenes meet the film, decided once per run under the project lock:
+
+        - every scene has its voice: the film's length is known, so the score is composed while
+          the scenes are still being animated;
+        - every scene has ended and the score is done: the film is assembled;
+        - every scene has ended and one failed: the project fails with every error listed.
+        """
         project = self.root.project(project_name)
-        decision: dict[str, str] = {}
+        decisions: list[str] = []
 
         def change(st: dict[str, Any]) -> None:
-            if st.get("run") != run or st.get("fanned_in"):
+            if st.get("run") != run or st.get("state") not in ("queued", "running"):
                 return
             entries = st.get("scenes", [])
-            ended = [
-                e
-                for e in entries
-                if e["state"] == "failed" or set(e["done"]) >= {s.NAME for s in SCENE_STAGES}
-            ]
-            if len(ended) < len(entries):
-                return
-            st["fanned_in"] = True
-            if any(e["state"] == "failed" for e in entries):
+            failed = any(e["state"] == "failed" for e in entries)
+            ended = all(e["state"] == "failed" or set(e["done"]) >= set(status.SCENE_STAGES) for e in entries)
+            if not failed and not st.get("music_queued") and all(voice.NAME in e["done"] for e in entries):
+                st["music_queued"] = True
+                decisions.append(music.NAME)
+            if ended and failed:
                 st["state"] = "failed"
                 st["finished"] = status.now_iso()
-                decision["next"] = "failed"
-            else:
-                decision["next"] = FILM_STAGES[0].NAME
+                decisions.append("failed")
+            elif ended and music.NAME in st.get("done", []) and not st.get("fanned_in"):
+                st["fanned_in"] = True
+                decisions.append(assemble.NAME)
 
         status.update(project, change)
-        if decision.get("next") == FILM_STAGES[0].NAME:
-            self._enqueue(FILM_STAGES[0].NAME, project_name, None, run)
-        elif decision.get("next") == "failed":
-            log.get().error("project failed", project=project_name, errors=status.read(project).get("errors"))
+        for decision in decisions:
+            if decision == "failed":
+                log.get().error(
+                    "project failed", project=project_name, errors=status.read(project).get("errors")
+                )
+            else:
+                self._enqueue(decision, project_name, None, run)
 
     def _on_fail(self, st: dict[str, Any], scene: str | None) -> None:
         """A failed scene waits for the fan-in; a failed film-level stage fails the project now."""
