@@ -1657,6 +1657,8 @@ def choose_setting(scene: Scene, prompt: str) -> _Setting:
     In a location the last place word wins, because English puts the head noun last: a
     "HARBOUR TOWN STREET" is a street, a "BEACH HOUSE KITCHEN" a kitchen. A place that matches
     the heading's INT or EXT goes before one that does not ("EXT. ROOFTOP BAR" is a rooftop).
+    Words in the prompt and action count only for places on the heading's side: a "wall" in the
+    action of an EXT. scene does not bring it indoors.
     """
     side = scene.interior.upper()
     wanted = True if side == "INT" else False if side == "EXT" else None
@@ -1670,7 +1672,9 @@ def choose_setting(scene: Scene, prompt: str) -> _Setting:
         if found:
             if text is scene.location or text is scene.heading:
                 return max(found, key=lambda f: (f[2].interior == wanted, f[0], f[1]))[2]
-            return min(found, key=lambda f: (-f[1], f[0]))[2]
+            found = [f for f in found if wanted is None or f[2].interior == wanted]
+            if found:
+                return min(found, key=lambda f: (-f[1], f[0]))[2]
     return _GENERIC_INTERIOR if scene.interior.upper().startswith("INT") else _GENERIC_EXTERIOR
 
 
