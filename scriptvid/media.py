@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
-
 from .settings import VideoSettings
 
 FFMPEG = ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y")
@@ -33,7 +30,7 @@ def x264_args(video: VideoSettings) -> list[str]:
 
 
 def raw_video_input(width: int, height: int, fps: int) -> list[str]:
-    """FFmpeg reading raw I420 frames (see `to_i420`) from its stdin."""
+    """FFmpeg reading raw I420 frames (see `stages.animate.camera.Canvas`) from its stdin."""
     return [
         "-f",
         "rawvideo",
@@ -46,12 +43,3 @@ def raw_video_input(width: int, height: int, fps: int) -> list[str]:
         "-i",
         "pipe:0",
     ]
-
-
-def to_i420(frame: np.ndarray) -> np.ndarray:
-    """An RGB frame as the encoder's own pixel format (BT.601, limited range, as FFmpeg converts).
-
-    Converting here rather than in FFmpeg halves what goes through the pipe and takes the
-    conversion off the encoder, which is the slowest part of rendering a scene.
-    """
-    return np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))

@@ -39,7 +39,7 @@ class Backend(Protocol):
     VERSION: str
 
     def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
-        """Exactly `req.frames` RGB frames of `req.size`."""
+        """Exactly `req.frames` frames of `req.size` in I420 (`camera.Canvas` holds one)."""
         ...
 
 
@@ -115,7 +115,7 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> camera.Overlay:
     tracks: dict[str, list[float]] = fsutil.read_json(job.out_dir / "mouths.json", {}).get("tracks", {})
     speaking = [f for f in figures if f["character"] in tracks]
 
-    def draw(frame: np.ndarray, index: int, matrix: np.ndarray) -> None:
+    def draw(canvas: camera.Canvas, index: int, matrix: np.ndarray) -> None:
         zoom = matrix[0, 0]
         for figure in speaking:
             track = tracks[figure["character"]]
@@ -125,8 +125,11 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> camera.Overlay:
             m = figure["mouth"]
             x = matrix[0, 0] * m["x"] + matrix[0, 2]
             y = matrix[1, 1] * m["y"] + matrix[1, 2]
-            moved = {"x": x, "y": y, "width": m["width"] * zoom, "height": m["height"] * zoom}
-            draw_mouth(frame, moved, opening, figure.get("skin", "#e0b090"))
+            w, h = m["width"] * zoom, m["height"] * zoom
+            # The patch covers the skin-coloured ground draw_mouth paints around a wide-open mouth.
+            with canvas.patch(x - 1.5 * w, y - 1.5 * h, x + 1.5 * w, y + 2.5 * h) as (rgb, left, top):
+                moved = {"x": x - left, "y": y - top, "width": w, "height": h}
+                draw_mouth(rgb, moved, opening, figure.get("skin", "#e0b090"))
 
     return draw
 
@@ -139,10 +142,12 @@ def _subtitle_overlay(job: Job) -> camera.Overlay:
         picture, at = subtitles.caption(part.text, video.width, video.height)
         cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
 
-    def draw(frame: np.ndarray, index: int, _: np.ndarray) -> None:
-        for first, last, picture, at in cues:
+    def draw(canvas: camera.Canvas, index: int, _: np.ndarray) -> None:
+        for first, last, picture, (x, y) in cues:
             if first <= index < last:
-                subtitles.draw(frame, picture, at)
+                h, w = picture.shape[:2]
+                with canvas.patch(x, y, x + w, y + h) as (rgb, left, top):
+                    subtitles.draw(rgb, picture, (x - left, y - top))
 
     return draw
 
@@ -166,7 +171,7 @@ def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], setting
         with fsutil.atomic_path(path, ".mp4") as tmp, proc.popen_stdin([*args, str(tmp)]) as ff:
             assert ff.stdin is not None
             for _ in range(count):
-                ff.stdin.write(media.to_i420(next(frames)).data)
+                ff.stdin.write(next(frames).data)
 
 
 def run(job: Job) -> None:
@@ -181,9 +186,9 @@ def run(job: Job) -> None:
     if job.settings.subtitles.burn_in:
         overlays.append(_subtitle_overlay(job))
 
-    def overlay(frame: np.ndarray, index: int, matrix: np.ndarray) -> None:
+    def overlay(canvas: camera.Canvas, index: int, matrix: np.ndarray) -> None:
         for draw in overlays:
-            draw(frame, index, matrix)
+            draw(canvas, index, matrix)
 
     request = AnimateRequest(
         folder=job.out_dir,

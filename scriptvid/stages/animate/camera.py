@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,9 +133,77 @@ def _over(out: np.ndarray, figures: np.ndarray, matrix: np.ndarray) -> None:
     cv2.add(cv2.multiply(region, inv, scale=1 / 255), fg[..., :3], dst=region)
 
 
+class Canvas:
+    """A frame as the encoder takes it (I420: full-size luma, quarter-size chroma), with RGB patches
+    for what is drawn on top (mouths, subtitles).
+
+    Warping the three planes moves half the bytes of an RGB frame and needs no conversion per frame;
+    only the small patches that overlays draw on are converted, and back.
+    """
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.data = np.empty((height * 3 // 2, width), dtype=np.uint8)
+
+    @property
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w, h = self.width, self.height
+        chroma = self.data[h:].reshape(2, h // 2, w // 2)
+        return self.data[:h], chroma[0], chroma[1]
+
+    def set_rgb(self, rgb: np.ndarray) -> None:
+        cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420, dst=self.data)
+
+    @contextmanager
+    def patch(self, x0: float, y0: float, x1: float, y1: float) -> Iterator[tuple[np.ndarray, int, int]]:
+        """An RGB copy of a rectangle and its top-left, written back to the planes afterwards.
+
+        The rectangle is widened to even edges and a height of a multiple of four, so that it is a
+        small I420 picture of its own, converted both ways by the same routine as whole frames.
+        """
+        left, right = max(int(x0) & ~1, 0), min((int(x1) + 2) & ~1, self.width)
+        top = max(int(y0) & ~1, 0)
+        height = min(((int(y1) + 2 - top) + 3) & ~3, self.height & ~3)
+        top = min(top, self.height - height)
+        bottom = top + height
+        if right <= left or height <= 0:
+            yield np.empty((0, 0, 3), dtype=np.uint8), left, top
+            return
+        y, u, v = self.planes
+        width = right - left
+        cy, cx = slice(top // 2, bottom // 2), slice(left // 2, right // 2)
+        small = np.concatenate(
+            [
+                y[top:bottom, left:right],
+                u[cy, cx].reshape(height // 4, width),
+                v[cy, cx].reshape(height // 4, width),
+            ]
+        )
+        rgb = cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420)
+        yield rgb, left, top
+        back = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        y[top:bottom, left:right] = back[:height]
+        u[cy, cx] = back[height : height + height // 4].reshape(height // 2, width // 2)
+        v[cy, cx] = back[height + height // 4 :].reshape(height // 2, width // 2)
+
+    def fade(self, level: float) -> None:
+        """Towards black (luma 16, neutral chroma) by `level` (1: unchanged)."""
+        y, u, v = self.planes
+        cv2.convertScaleAbs(y, dst=y, alpha=level, beta=16 * (1 - level))
+        for plane in (u, v):
+            cv2.convertScaleAbs(plane, dst=plane, alpha=level, beta=128 * (1 - level))
+
+
 # Draws mouths (or anything else that moves with the figures) on a finished frame:
-# (frame, frame index, affine of the figures layer) -> None
-Overlay = Callable[[np.ndarray, int, np.ndarray], None]
+# (canvas, frame index, affine of the figures layer) -> None
+Overlay = Callable[[Canvas, int, np.ndarray], None]
+
+
+def _chroma_matrix(matrix: np.ndarray) -> np.ndarray:
+    """The luma warp for the half-size chroma planes (chroma samples sit between luma pairs)."""
+    out = matrix.copy()
+    out[:, 2] = (matrix[:, 2] + 0.5 * (matrix[0, 0] + matrix[1, 1]) / 2 - 0.5) / 2
+    return out
 
 
 def frames(
@@ -147,35 +216,64 @@ def frames(
     fade_in: int = 0,
     fade_out: int = 0,
 ) -> Iterator[np.ndarray]:
-    """`count` frames of the move, RGB uint8, with optional fades from and to black (in frames)."""
+    """`count` I420 frames of the move, with optional fades from and to black (in frames).
+
+    Each frame is the same buffer, rewritten: use it before asking for the next.
+    """
     w, h = size
-    if move.parallax == 1.0 and layers.figures is not None:
-        # Background and figures move as one: composite once, warp once per frame.
-        layers = Layers(_composite_centered(layers), None)
-    bg_size = (layers.background.shape[1], layers.background.shape[0])
-    out = np.empty((h, w, 3), dtype=np.uint8)
+    canvas = Canvas(w, h)
+    rigid = move.parallax == 1.0 or layers.figures is None
+    if rigid:
+        # Background and figures move as one: composite once, then warp the picture's planes.
+        base = _composite_centered(layers) if layers.figures is not None else layers.background
+        bh, bw = base.shape[0] & ~1, base.shape[1] & ~1
+        source = cv2.cvtColor(np.ascontiguousarray(base[:bh, :bw]), cv2.COLOR_RGB2YUV_I420)
+        chroma = source[bh:].reshape(2, bh // 2, bw // 2)
+        source_planes = (source[:bh], chroma[0], chroma[1])
+        bg_size = (bw, bh)
+    else:
+        bg_size = (layers.background.shape[1], layers.background.shape[0])
+        rgb = np.empty((h, w, 3), dtype=np.uint8)
     for i in range(count):
         pose = pose_at(move, i / max(count - 1, 1))
         m_bg = _matrix(pose, bg_size, size, 1.0)
-        cv2.warpAffine(
-            layers.background, m_bg, (w, h), dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-        )
         m_fg = _matrix(pose, (w, h), size, move.parallax)
-        if layers.figures is not None:
+        if rigid:
+            y, u, v = canvas.planes
+            m_c = _chroma_matrix(m_bg)
+            for src, dst, m in zip(source_planes, (y, u, v), (m_bg, m_c, m_c), strict=True):
+                cv2.warpAffine(
+                    src,
+                    m,
+                    (dst.shape[1], dst.shape[0]),
+                    dst=dst,
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REFLECT,
+                )
+        else:
+            cv2.warpAffine(
+                layers.background,
+                m_bg,
+                (w, h),
+                dst=rgb,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+            assert layers.figures is not None
             m_part = m_fg.copy()
             m_part[:, 2] += m_fg[:, :2] @ np.array(layers.figures_at, dtype=np.float64)
-            _over(out, layers.figures, m_part)
+            _over(rgb, layers.figures, m_part)
+            canvas.set_rgb(rgb)
         if overlay is not None:
-            overlay(out, i, m_fg)
+            overlay(canvas, i, m_fg)
         level = 1.0
         if fade_in and i < fade_in:
             level = (i + 0.5) / fade_in
         if fade_out and i >= count - fade_out:
             level = min(level, (count - i - 0.5) / fade_out)
         if level < 1.0:
-            yield cv2.convertScaleAbs(out, alpha=level)
-        else:
-            yield out
+            canvas.fade(level)
+        yield canvas.data
 
 
 def _composite_centered(layers: Layers) -> np.ndarray:
