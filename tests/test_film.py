@@ -276,15 +276,15 @@ def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -
         for cue in (c for c in cues if c["character"] == name):
             speaking[int(cue["start"] * FPS) : int(cue["end"] * FPS) + 1] = True
         silent = ~(speaking | np.roll(speaking, 2) | np.roll(speaking, -2))
-        # The opening: how many pixels clearly differ from the mouth at rest (the median of the silent
-        # frames); small differences are compression noise.
+        # The opening: how far the mouth region is from the mouth at rest (the median of the silent
+        # frames), ignoring differences of compression-noise size.
         rest = np.median(region[silent], axis=0)
-        opening = (np.abs(region - rest).sum(axis=3) > 60).sum(axis=(1, 2)).astype(float)
+        opening = np.maximum(np.abs(region - rest).sum(axis=3) - 30, 0).sum(axis=(1, 2)).astype(float)
         r = np.corrcoef(opening[speaking], voice[speaking])[0, 1]
         print(f"\n{name}: mouth opening / voice envelope correlation {r:.2f} over {speaking.sum()} frames")
         assert r >= 0.6
         # Silent frames (not within two frames of their own speech) show the mouth at rest.
-        assert opening[silent].max() <= 0.1 * opening[speaking].max()
+        assert opening[silent].max() <= 0.05 * opening[speaking].max()
 
 
 def test_the_same_character_looks_the_same_in_two_scenes(film: Path) -> None:

@@ -84,11 +84,17 @@ def run(job: Job) -> None:
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
     args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
     # The picture is joined as it is; burned-in subtitles were drawn when each scene was rendered.
-    args += ["-c:v", "copy", "-af", loudness, "-c:a", "aac", "-b:a", "192k"]
+    args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "192k"]
     args += ["-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart"]
     args += ["-t", f"{layout.duration:.3f}"]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
-        proc.run([*args, str(tmp)], cwd=render)
+        proc.run([*args, "-af", loudness, str(tmp)], cwd=render)
+        # The AAC encoder can overshoot the limited peaks; a film over the ceiling is muxed again,
+        # that much quieter (rare, and checked on what a viewer will hear).
+        peak = _measure(tmp)[1]
+        if peak > job.settings.audio.true_peak:
+            trim = job.settings.audio.true_peak - 0.3 - peak
+            proc.run([*args, "-af", f"{loudness},volume={trim:.2f}dB", str(tmp)], cwd=render)
 
 
 def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
@@ -323,33 +329,64 @@ def _mix(job: Job, layout: timeline.Layout) -> tuple[Path, str]:
                     str(tmp),
                 ]
             )
-    return mixed, _loudness_filter(mixed, s)
+    return _loudness(mixed, s)
 
 
-def _loudness_filter(mix: Path, s: Settings) -> str:
-    """One gain to the EBU R128 target, measured with FFmpeg's ebur128, and a limiter for the
-    few peaks that the gain would push past the true-peak ceiling.
-
-    The limiter works on sample peaks, so it is set a dB under the ceiling: between samples speech
-    overshoots by less than that. (loudnorm does the same job with 4x oversampling, at several
-    times the cost, for a film whose every edit runs this again.)
-    """
+def _measure(path: Path) -> tuple[float, float]:
+    """EBU R128 integrated loudness (LUFS) and true peak (dBTP), by FFmpeg's ebur128 filter."""
     out = proc.run(
-        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(mix), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
         capture_stderr=True,
     )
     summary = out.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
-    found = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
-    if found is None:
-        raise StageError("FFmpeg's ebur128 measured no loudness for the mix")
-    integrated = float(found.group(1))
+    loudness = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if loudness is None or peak is None:
+        raise StageError(f"FFmpeg's ebur128 measured nothing in {path.name}")
+    return float(loudness.group(1)), float(peak.group(1))
+
+
+def _loudness(mix: Path, s: Settings) -> tuple[Path, str]:
+    """The sound to mux and the filter that brings it to the EBU R128 target without passing the
+    true-peak ceiling.
+
+    The mix is brought near the target with one gain and a limiter that holds sample peaks 2 dB
+    under the ceiling (room for what lies between samples and for the AAC encoder), written, and
+    measured again; the final mux applies the small gain that is left. (loudnorm does the job
+    with 4x oversampling, at several times the cost, for a film whose every edit runs this again.)
+    """
+    integrated = _measure(mix)[0]
     if integrated < -70:  # a silent film: nothing to normalise
-        return "anull"
-    limit = 10 ** ((s.audio.true_peak - 1.0) / 20)
-    return (
-        f"volume={s.audio.loudness - integrated:.2f}dB,"
-        f"alimiter=limit={limit:.4f}:attack=1:release=60:level=disabled,aformat=channel_layouts=stereo"
-    )
+        return mix, "anull"
+    limit = 10 ** ((s.audio.true_peak - 2.0) / 20)
+    limited = mix.with_name("mix.wav")
+    with fsutil.atomic_path(limited, ".wav") as tmp:
+        proc.run(
+            [
+                *media.FFMPEG,
+                "-i",
+                str(mix),
+                "-af",
+                f"volume={s.audio.loudness - integrated:.2f}dB,"
+                f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1",
+                "-c:a",
+                "pcm_s16le",
+                str(tmp),
+            ]
+        )
+    makeup = min(s.audio.loudness - _measure(limited)[0], 1.0)
+    return limited, f"volume={makeup:.2f}dB,aformat=channel_layouts=stereo"
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------
