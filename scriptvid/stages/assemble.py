@@ -333,7 +333,7 @@ def _mix(job: Job, layout: timeline.Layout) -> tuple[Path, str]:
 
 
 def _measure(path: Path) -> tuple[float, float]:
-    """EBU R128 integrated loudness (LUFS) and true peak (dBTP), by FFmpeg's ebur128 filter."""
+    """EBU R128 integrated loudness (LUFS) and true peak (dBTP) of the sound in `path`."""
     out = proc.run(
         [
             "ffmpeg",
@@ -341,6 +341,8 @@ def _measure(path: Path) -> tuple[float, float]:
             "-nostdin",
             "-i",
             str(path),
+            "-vn",
+            "-sn",
             "-af",
             "ebur128=peak=true",
             "-f",
