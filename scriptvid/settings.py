@@ -310,10 +310,6 @@ def build(layers: Sequence[tuple[str, Mapping[str, Any]]]) -> Settings:
     return typing.cast(Settings, _build(Settings, merged))
 
 
-def to_dict(settings: Any) -> dict[str, Any]:
-    return dataclasses.asdict(settings)
-
-
 # ---------------------------------------------------------------------------------------------
 # Where layers come from
 
@@ -391,7 +387,7 @@ def project_layer(data: Mapping[str, Any], file: str) -> dict[str, Any]:
 
 def film_settings_dict(settings: Settings) -> dict[str, Any]:
     """The settings a project.yaml records: everything but the daemon's own sections."""
-    data = to_dict(settings)
+    data = dataclasses.asdict(settings)
     for section in DAEMON_SECTIONS:
         data.pop(section)
     return data

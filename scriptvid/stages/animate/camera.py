@@ -17,8 +17,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-MOTIONS = ("static", "push in", "pull out", "pan left", "pan right", "tilt up", "tilt down", "parallax")
-
 
 @dataclass(frozen=True)
 class Pose:

@@ -43,9 +43,11 @@ _SILENCE = 10 ** (-45 / 20)  # below -45 dBFS counts as silence when trimming
 
 
 def film_cast(job: Job) -> dict[str, VoiceProfile]:
+    """Every character's voice, the same in every scene (handed out in the film's order of
+    appearance), and the narrator's."""
     characters = fsutil.read_json(job.project.path / "script.json", {}).get("characters", [])
     characters += [c for c in job.scene.scene.characters if c not in characters]
-    return cast(characters, job.settings.characters)
+    return cast([*characters, "NARRATOR"], job.settings.characters)
 
 
 def spoken_lines(job: Job) -> list[Line]:
@@ -58,7 +60,7 @@ def spoken_lines(job: Job) -> list[Line]:
 
 
 def inputs(job: Job) -> dict[str, Any]:
-    profiles = film_cast(job) | {"NARRATOR": cast(["NARRATOR"], job.settings.characters)["NARRATOR"]}
+    profiles = film_cast(job)
     lines = spoken_lines(job)
     return {
         **backends.identity(backends.get(NAME, job.settings.backends.voice, BACKENDS)),
@@ -103,7 +105,7 @@ def run(job: Job) -> None:
     backend = backends.get(NAME, job.settings.backends.voice, BACKENDS)
     rate = job.settings.audio.sample_rate
     timing = job.settings.timing
-    profiles = film_cast(job) | {"NARRATOR": cast(["NARRATOR"], job.settings.characters)["NARRATOR"]}
+    profiles = film_cast(job)
     folder = job.out_dir / "voice"
     folder.mkdir(exist_ok=True)
 
