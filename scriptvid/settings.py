@@ -77,6 +77,13 @@ class MusicSettings:
         choices=("auto", "calm", "warm", "tense", "sad", "upbeat", "mysterious", "epic", "playful"),
     )
     level: float = _opt(-20.0, "score level under the dialogue, dB relative to speech", min=-60.0, max=0.0)
+    refit: float = _opt(
+        2.0,
+        "an edit that moves scene boundaries by at most this many seconds keeps the score, fitted to"
+        " the new length, rather than composing a new one; 0 composes anew on every change",
+        min=0.0,
+        max=30.0,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,15 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
         [(scenes[1].name, "voice"), (scenes[1].name, "lipsync"), (scenes[1].name, "animate"), ("", "music")]
     ), redone
     assert redone[4:] == [("", "assemble"), ("", "publish")], redone
+    # The film is a little longer: the score was kept, fitted to the new length, not composed anew.
+    events = [
+        json.loads(line) for line in (project / "logs" / "events.jsonl").read_text().splitlines()[mark:]
+    ]
+    assert [e["film"] for e in events if e["event"] == "score kept, fitted to the new length"], events
+    with wave.open(str(project / "music" / "score.wav")) as score:
+        assert (
+            abs(score.getnframes() / score.getframerate() - float(ffprobe(film)["format"]["duration"])) < 0.05
+        )
     assert "never let the light go out" in (root / "outbox" / "lighthouse.srt").read_text().replace("\n", " ")
     assert film.read_bytes() != first_film
     assert [p.name for p in (root / "outbox").iterdir()] == ["lighthouse.mp4", "lighthouse.srt"] or sorted(

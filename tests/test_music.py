@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from scriptvid.errors import ConfigError
+from scriptvid.runner import file_digest
+from scriptvid.stages import music
 from scriptvid.stages.music.composer import MOODS, Cue, compose, guess_mood, scene_intensity
 from scriptvid.stages.music.fluidsynth import FluidSynthBackend, MusicRequest
 
@@ -132,3 +134,72 @@ def test_scene_intensity_follows_the_action() -> None:
 def test_missing_soundfont_names_the_package(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="fluid-soundfont-gm"):
         FluidSynthBackend(tmp_path / "missing.sf2")
+
+
+# -- keeping a composed score through small edits (stages/music/__init__.py) -----------------------
+
+
+def _request(duration: float, cues: list[list[float]], **changes: object) -> dict[str, object]:
+    """What the music stage records of a request (backends.identity plus the request)."""
+    record: dict[str, object] = {
+        "backend": "fluidsynth",
+        "version": "1",
+        "mood": "warm",
+        "seed": 7,
+        "sample_rate": RATE,
+        "duration": duration,
+        "cues": cues,
+    }
+    record.update(changes)
+    return record
+
+
+def test_a_score_is_kept_only_while_the_scenes_stay_close_to_what_it_was_composed_for(tmp_path: Path) -> None:
+    composed = tmp_path / "composed.wav"
+    _backend().render(
+        MusicRequest(20.0, (Cue(0.0, 8.0, 0.3), Cue(8.0, 20.0, 0.7)), "warm", 7, RATE), composed
+    )
+    previous = {**_request(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7]]), "wav": file_digest(composed)}
+    wanted = _request
+
+    # A line rewritten in the first scene: everything after it moves by 0.8 s.
+    assert music.still_fits(previous, wanted(20.8, [[0.0, 8.8, 0.32], [8.8, 20.8, 0.7]]), 2.0, composed)
+    # A scene 3 s longer, another mood, another seed, a scene much livelier, a scene more: composed anew.
+    assert not music.still_fits(previous, wanted(23.0, [[0.0, 11.0, 0.3], [11.0, 23.0, 0.7]]), 2.0, composed)
+    assert not music.still_fits(
+        previous, wanted(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7]], mood="sad"), 2.0, composed
+    )
+    assert not music.still_fits(
+        previous, wanted(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7]], seed=8), 2.0, composed
+    )
+    assert not music.still_fits(previous, wanted(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.95]]), 2.0, composed)
+    assert not music.still_fits(
+        previous, wanted(21.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7], [20, 21, 0.5]]), 2.0, composed
+    )
+    # refit 0: any change composes anew; the same request keeps it.
+    assert not music.still_fits(previous, wanted(20.1, [[0.0, 8.1, 0.3], [8.1, 20.1, 0.7]]), 0.0, composed)
+    assert music.still_fits(previous, wanted(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7]]), 0.0, composed)
+    # A render that is not the one the record describes (a crash between the two) is not trusted.
+    composed.write_bytes(composed.read_bytes()[:-4])
+    assert not music.still_fits(previous, wanted(20.0, [[0.0, 8.0, 0.3], [8.0, 20.0, 0.7]]), 2.0, composed)
+
+
+def test_a_kept_score_is_fitted_to_the_film_to_the_sample(tmp_path: Path) -> None:
+    composed = tmp_path / "composed.wav"
+    _backend().render(MusicRequest(12.0, (Cue(0.0, 12.0, 0.8),), "upbeat", 3, RATE), composed)
+    original = _read(composed)
+
+    music.fit(composed, 13.25, tmp_path / "longer.wav")
+    longer = _read(tmp_path / "longer.wav")
+    assert len(longer) == round(13.25 * RATE)
+    assert np.array_equal(longer[: len(original)], original)  # the composition untouched...
+    assert not longer[len(original) :].any()  # ...and silence after its end
+
+    music.fit(composed, 10.5, tmp_path / "shorter.wav")
+    shorter = _read(tmp_path / "shorter.wav")
+    assert len(shorter) == round(10.5 * RATE)
+    cut = round((10.5 - music.REFIT_FADE) * RATE)
+    assert np.allclose(shorter[:cut], original[:cut], atol=1 / 32768)
+    # cut short under a fade: the last 50 ms are near silence, where the original was still playing
+    assert _dbfs(shorter[-2400:]) < _dbfs(original[round(10.45 * RATE) : round(10.5 * RATE)]) - 30
+    assert [p.name for p in sorted(tmp_path.iterdir())] == ["composed.wav", "longer.wav", "shorter.wav"]

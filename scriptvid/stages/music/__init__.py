@@ -2,19 +2,33 @@
 
 The default backend (`fluidsynth`) composes from the mood (set in the settings or guessed from
 the script) and renders with the General MIDI soundfont.
+
+The backend's render is kept as `composed.wav`, with the request it answered in `composed.json`;
+`score.wav` is that render fitted to the film. An edit that only moves the scenes a little (a line
+rewritten, a pause lengthened: every scene boundary and the end within `music.refit` seconds of
+where the score was composed for them, the same mood, the scenes' intensities about the same) keeps
+the composition and fits it to the new length: padded with silence after the final chord, or cut
+short under a fade. A composer would not rewrite a score for a reworded line either, and a new
+render would cost seconds on every edit. The fit is measured against the composition, not the
+last fit, so a run of small edits cannot drift: past `music.refit`, the score is composed anew.
 """
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 from typing import Any, Protocol
 
-from ... import backends, scenes, timeline
-from ...runner import Job
+import numpy as np
+
+from ... import backends, fsutil, log, scenes, timeline
+from ...runner import Job, file_digest
 from .composer import Cue, guess_mood, scene_intensity
 from .fluidsynth import FluidSynthBackend, MusicRequest
 
 NAME = "music"
+REFIT_FADE = 1.5  # seconds: a score cut short fades out over this much of its end
+INTENSITY_SLACK = 0.15  # a scene's intensity (0..1) may move this much and keep the score
 
 
 class Backend(Protocol):
@@ -62,13 +76,18 @@ def inputs(job: Job) -> dict[str, Any]:
     req = request(job)
     return {
         **backends.identity(backends.get(NAME, job.settings.backends.music, BACKENDS)),
-        "request": [
-            req.duration,
-            [(c.start, c.end, c.intensity) for c in req.cues],
-            req.mood,
-            req.seed,
-            req.sample_rate,
-        ],
+        "request": _request_record(req),
+        "refit": job.settings.music.refit,
+    }
+
+
+def _request_record(req: MusicRequest) -> dict[str, Any]:
+    return {
+        "duration": req.duration,
+        "cues": [[c.start, c.end, c.intensity] for c in req.cues],
+        "mood": req.mood,
+        "seed": req.seed,
+        "sample_rate": req.sample_rate,
     }
 
 
@@ -77,9 +96,56 @@ def outputs(job: Job) -> list[Path]:
 
 
 def run(job: Job) -> None:
+    music_dir = job.project.music_dir
     if not job.settings.music.enabled:
-        (job.project.music_dir / "score.wav").unlink(missing_ok=True)
+        (music_dir / "score.wav").unlink(missing_ok=True)
         return
     backend = backends.get(NAME, job.settings.backends.music, BACKENDS)
-    job.project.music_dir.mkdir(exist_ok=True)
-    backend.render(request(job), job.project.music_dir / "score.wav")
+    music_dir.mkdir(exist_ok=True)
+    req = request(job)
+    wanted = {**backends.identity(backend), **_request_record(req)}
+    composed, record = music_dir / "composed.wav", music_dir / "composed.json"
+    previous = fsutil.read_json(record, None)
+    if previous is not None and still_fits(previous, wanted, job.settings.music.refit, composed):
+        log.get().info(
+            "score kept, fitted to the new length",
+            composed_for=round(previous["duration"], 3),
+            film=round(req.duration, 3),
+        )
+    else:
+        record.unlink(missing_ok=True)  # never a record beside a render it does not describe
+        backend.render(req, composed)
+        fsutil.write_json(record, {**wanted, "wav": file_digest(composed)})
+    fit(composed, req.duration, music_dir / "score.wav")
+
+
+def still_fits(previous: dict[str, Any], wanted: dict[str, Any], slack: float, composed: Path) -> bool:
+    """Whether the score composed for `previous` serves `wanted` once fitted to its length."""
+    same = ("backend", "version", "mood", "seed", "sample_rate")
+    if any(previous.get(k) != wanted[k] for k in same) or len(previous["cues"]) != len(wanted["cues"]):
+        return False
+    if abs(previous["duration"] - wanted["duration"]) > slack:
+        return False
+    for (s0, e0, i0), (s1, e1, i1) in zip(previous["cues"], wanted["cues"], strict=True):
+        if abs(s0 - s1) > slack or abs(e0 - e1) > slack or abs(i0 - i1) > INTENSITY_SLACK:
+            return False
+    return composed.exists() and file_digest(composed) == previous.get("wav")
+
+
+def fit(composed: Path, duration: float, out: Path) -> None:
+    """`composed` made exactly `duration` long: silence after its end, or cut short under a fade."""
+    with wave.open(str(composed), "rb") as wav:
+        rate, channels = wav.getframerate(), wav.getnchannels()
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, channels)
+    frames = round(duration * rate)
+    fitted = np.zeros((frames, channels), dtype="<i2")
+    fitted[: min(frames, len(pcm))] = pcm[:frames]
+    if frames < len(pcm):
+        fade = min(frames, round(REFIT_FADE * rate))
+        ramp = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))[:, None]
+        fitted[frames - fade :] = np.round(fitted[frames - fade :] * ramp).astype("<i2")
+    with fsutil.atomic_path(out, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(fitted.tobytes())
