@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from . import fsutil
+from .fsutil import file_digest
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -26,7 +27,22 @@ class Panel:
     first_line: str  # the first line of dialogue, or of action
 
 
-def render(panels: list[Panel], title: str, dest: Path) -> None:
+def _thumbnail(image: Path, size: tuple[int, int], cache: Path) -> Image.Image:
+    """The frame scaled down; kept in `cache` under the frame's digest, since an edit rarely
+    changes more than one scene's picture and decoding a full-size PNG is most of the work."""
+    cached = cache / f"{file_digest(image)}-{size[0]}x{size[1]}.png"
+    if cached.exists():
+        with Image.open(cached) as thumb:
+            return thumb.convert("RGB")
+    with Image.open(image) as frame:
+        thumb = frame.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    with fsutil.atomic_path(cached, ".png") as tmp:
+        thumb.save(tmp, format="PNG", compress_level=1)
+    return thumb
+
+
+def render(panels: list[Panel], title: str, dest: Path, cache: Path) -> None:
+    """The sheet to `dest`; thumbnails are kept in `cache` (those of no panel are removed)."""
     if not panels:
         return
     with Image.open(panels[0].image) as first:
@@ -47,8 +63,7 @@ def render(panels: list[Panel], title: str, dest: Path) -> None:
     for i, panel in enumerate(panels):
         x = PAD + (i % columns) * (THUMB_WIDTH + PAD)
         y = header_h + (i // columns) * (thumb_h + caption_h + PAD)
-        with Image.open(panel.image) as frame:
-            sheet.paste(frame.convert("RGB").resize((THUMB_WIDTH, thumb_h), Image.Resampling.LANCZOS), (x, y))
+        sheet.paste(_thumbnail(panel.image, (THUMB_WIDTH, thumb_h), cache), (x, y))
         draw.rectangle((x, y, x + THUMB_WIDTH - 1, y + thumb_h - 1), outline=(60, 60, 70), width=1)
         heading = textwrap.shorten(f"{panel.number}. {panel.heading}", 48, placeholder="…")
         draw.text((x, y + thumb_h + 8), heading, font=small_bold, fill=(40, 40, 52))
@@ -58,3 +73,7 @@ def render(panels: list[Panel], title: str, dest: Path) -> None:
             draw.text((x, y + thumb_h + 32 + k * 19), row, font=small, fill=(90, 90, 100))
     with fsutil.atomic_path(dest, ".png") as tmp:
         sheet.save(tmp, format="PNG", optimize=False, compress_level=3)
+    used = {f"{file_digest(p.image)}-{THUMB_WIDTH}x{thumb_h}.png" for p in panels}
+    for stale in cache.glob("*.png"):
+        if stale.name not in used:
+            stale.unlink()

@@ -73,14 +73,6 @@ def fingerprint(stage: str, inputs: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:24]
-
-
 def film_settings(project: Project) -> Settings:
     """The project's settings from its project.yaml (written by parse), checked as input."""
     data = settings.load_yaml(project.settings_file)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scriptvid.errors import ConfigError
-from scriptvid.runner import file_digest
+from scriptvid.fsutil import file_digest
 from scriptvid.stages import music
 from scriptvid.stages.music.composer import MOODS, Cue, compose, guess_mood, scene_intensity
 from scriptvid.stages.music.fluidsynth import FluidSynthBackend, MusicRequest

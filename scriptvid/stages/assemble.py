@@ -9,6 +9,7 @@ demuxer, and the mixed sound is muxed beside it: a scene that did not change is 
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import json
 import re
@@ -21,12 +22,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
-from ..errors import StageError
-from ..runner import Job, file_digest
-from ..settings import Settings
+from .. import contact_sheet, fsutil, media, mix, proc, scenes, subtitles, timeline
+from ..fsutil import file_digest
+from ..runner import Job
 from .animate import camera, encode
-from .voice import read_wav, write_wav
 
 NAME = "assemble"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -70,31 +69,28 @@ def run(job: Job) -> None:
 
     # The picture, the sound and the contact sheet need nothing of each other: while one waits on
     # FFmpeg the others use the second core, which the scenes no longer need.
-    video, (mix, loudness), _ = _side_by_side(
+    video, sound, _ = _side_by_side(
         lambda: _video(job, layout, script),
-        lambda: _mix(job, layout),
-        lambda: contact_sheet.render(_panels(job, layout), script.get("title", ""), job.project.storyboard),
+        lambda: mix.encode(job.project, layout, job.settings),
+        lambda: contact_sheet.render(
+            _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
+        ),
     )
     cues = _subtitle_cues(job, layout)
     fsutil.write_text(render / "film.srt", subtitles.srt(cues))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
 
-    args = [*media.FFMPEG, "-i", str(video), "-i", str(mix), "-f", "ffmetadata", "-i", "chapters.txt"]
+    # Picture and sound are copied as they are; burned-in subtitles were drawn when each scene was
+    # rendered, the soft ones are a track of their own.
+    args = [*media.FFMPEG, "-i", str(video), "-i", str(sound), "-f", "ffmetadata", "-i", "chapters.txt"]
     args += ["-i", "film.srt"] if cues else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
     args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
-    # The picture is joined as it is; burned-in subtitles were drawn when each scene was rendered.
-    args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "192k"]
+    args += ["-c:v", "copy", "-c:a", "copy"]
     args += ["-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart"]
     args += ["-t", f"{layout.duration:.3f}"]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
-        proc.run([*args, "-af", loudness, str(tmp)], cwd=render)
-        # The AAC encoder can overshoot the limited peaks; a film over the ceiling is muxed again,
-        # that much quieter (rare, and checked on what a viewer will hear).
-        peak = _measure(tmp)[1]
-        if peak > job.settings.audio.true_peak:
-            trim = job.settings.audio.true_peak - 0.3 - peak
-            proc.run([*args, "-af", f"{loudness},volume={trim:.2f}dB", str(tmp)], cwd=render)
+        proc.run([*args, str(tmp)], cwd=render)
 
 
 def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
@@ -114,9 +110,12 @@ def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
     return panels
 
 
-def _side_by_side(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run the callables in threads (with this task's context: its project, its log fields)."""
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+def _side_by_side(*jobs: Callable[[], Any], workers: int = 0) -> list[Any]:
+    """Run the callables in threads, `workers` at a time (all at once by default), with this task's
+    context (its project, its log fields); their results in order."""
+    if not jobs:
+        return []
+    with ThreadPoolExecutor(max_workers=workers or len(jobs)) as pool:
         futures = [pool.submit(contextvars.copy_context().run, job) for job in jobs]
         return [f.result() for f in futures]
 
@@ -130,15 +129,25 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
     pieces_dir = render / "pieces"
     pieces_dir.mkdir(exist_ok=True)
     title_body, title_tail = _title_card(job, layout, script, pieces_dir)
-    order: list[Path] = [title_body]
+    # Each transition blends the tail before it into the head after it; they are encoded two at a
+    # time (x264 on a short piece leaves much of a core idle while FFmpeg decodes and starts up).
+    blends: list[Callable[[], Path]] = []
+    order: list[Path | int] = [title_body]
     previous_tail = title_tail
     for placement in layout.scenes:
         folder = job.project.scenes_dir / placement.name
         if placement.into.seconds:
-            order.append(_transition(job, previous_tail, folder / "head.mp4", placement.into, pieces_dir))
+            order.append(len(blends))
+            blends.append(
+                functools.partial(
+                    _transition, job, previous_tail, folder / "head.mp4", placement.into, pieces_dir
+                )
+            )
         order.append(folder / "segment.mp4")
         previous_tail = folder / "tail.mp4"
-    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in order)
+    made = _side_by_side(*blends, workers=2)
+    pieces = [made[p] if isinstance(p, int) else p for p in order]
+    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in pieces)
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"
     with fsutil.atomic_path(out, ".mp4") as tmp:
@@ -157,7 +166,7 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
                 str(tmp),
             ]
         )
-    _drop_unused(pieces_dir, {*order, title_tail})
+    _drop_unused(pieces_dir, {*pieces, title_tail})
     return out
 
 
@@ -266,117 +275,6 @@ def title_image(lines: list[tuple[str, str]], width: int, height: int) -> np.nda
         draw.text((width / 2, y + h / 2), row, font=font, fill=colour, anchor="mm")
         y += h + (unit * 24 if style == "title" else 0)
     return np.asarray(image)
-
-
-# -- sound ----------------------------------------------------------------------------------------
-
-
-def _mix(job: Job, layout: timeline.Layout) -> tuple[Path, str]:
-    """Dialogue on the film's timeline with the score ducked under it, and the filter that brings
-    it to the loudness target (applied in the final mux)."""
-    s = job.settings
-    rate = s.audio.sample_rate
-    render = job.project.render_dir
-    dialogue = np.zeros(round(layout.duration * rate) + 1, dtype=np.float32)
-    for placement in layout.scenes:
-        track, track_rate = read_wav(job.project.scenes_dir / placement.name / "voice" / "track.wav")
-        assert track_rate == rate, "voice tracks are written at the film's sample rate"
-        i = round(placement.start * rate)
-        j = min(i + track.size, dialogue.size)
-        dialogue[i:j] += track[: j - i]
-    write_wav(render / "dialogue.wav", dialogue, rate)
-
-    score = job.project.music_dir / "score.wav"
-    mixed = render / "mix-raw.wav"
-    if s.music.enabled and score.exists():
-        # The score is set `level` dB under the dialogue and pressed down further while someone speaks.
-        graph = (
-            f"[1:a]aformat=channel_layouts=stereo,volume={s.music.level + 12:.1f}dB[m];"
-            "[0:a]aformat=channel_layouts=stereo,asplit=2[d][key];"
-            "[m][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400:makeup=1[ducked];"
-            "[d][ducked]amix=inputs=2:duration=first:normalize=0,aformat=channel_layouts=stereo[out]"
-        )
-        with fsutil.atomic_path(mixed, ".wav") as tmp:
-            proc.run(
-                [
-                    *media.FFMPEG,
-                    "-i",
-                    str(render / "dialogue.wav"),
-                    "-i",
-                    str(score),
-                    "-filter_complex",
-                    graph,
-                    "-map",
-                    "[out]",
-                    "-c:a",
-                    "pcm_s16le",
-                    "-ar",
-                    str(rate),
-                    str(tmp),
-                ]
-            )
-    else:
-        with fsutil.atomic_path(mixed, ".wav") as tmp:
-            proc.run(
-                [
-                    *media.FFMPEG,
-                    "-i",
-                    str(render / "dialogue.wav"),
-                    "-af",
-                    "aformat=channel_layouts=stereo",
-                    "-c:a",
-                    "pcm_s16le",
-                    str(tmp),
-                ]
-            )
-    return _loudness(mixed, s)
-
-
-def _measure(path: Path) -> tuple[float, float]:
-    """EBU R128 integrated loudness (LUFS) and true peak (dBTP) of the sound in `path`."""
-    out = proc.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-i",
-            str(path),
-            "-vn",
-            "-sn",
-            "-af",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_stderr=True,
-    )
-    summary = out.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
-    loudness = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    if loudness is None or peak is None:
-        raise StageError(f"FFmpeg's ebur128 measured nothing in {path.name}")
-    return float(loudness.group(1)), float(peak.group(1))
-
-
-LIMITER_MAKEUP_DB = 0.6  # measured: limiting dialogue 1.5 dB under the ceiling costs about 0.6 LU
-
-
-def _loudness(mix: Path, s: Settings) -> tuple[Path, str]:
-    """The sound to mux and the filter that brings it to the EBU R128 target: one measured gain and
-    a limiter that holds sample peaks 1.5 dB under the true-peak ceiling (room for what lies between
-    samples). The final mux checks the encoded result. (loudnorm does the job with 4x oversampling,
-    at several times the cost, for a film whose every edit runs this again.)
-    """
-    integrated = _measure(mix)[0]
-    if integrated < -70:  # a silent film: nothing to normalise
-        return mix, "anull"
-    limit = 10 ** ((s.audio.true_peak - 1.5) / 20)
-    # The limiter takes a little loudness off the peaks of speech; the gain gives it back.
-    return mix, (
-        f"volume={s.audio.loudness - integrated + LIMITER_MAKEUP_DB:.2f}dB,"
-        f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1,aformat=channel_layouts=stereo"
-    )
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil, status
-from ..runner import Job, file_digest
+from ..fsutil import file_digest
+from ..runner import Job
 
 NAME = "publish"
 

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ... import backends, fsutil, log, scenes, timeline
-from ...runner import Job, file_digest
+from ...fsutil import file_digest
+from ...runner import Job
 from .composer import Cue, guess_mood, scene_intensity
 from .fluidsynth import FluidSynthBackend, MusicRequest
 

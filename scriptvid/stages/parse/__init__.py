@@ -12,9 +12,10 @@ from typing import Any, Protocol
 
 from ... import backends, fsutil, log, scenes, status
 from ...errors import InputError
+from ...fsutil import file_digest
 from ...model import Script
 from ...project import scene_dir_name
-from ...runner import Job, file_digest
+from ...runner import Job
 from .prompts import image_prompt, motion_prompt
 from .reader import read_script
 

@@ -1,0 +1,173 @@
+"""The film's sound: dialogue on the timeline, the score ducked under it, brought to the loudness
+target and encoded once, beside the picture.
+
+The mix is made in memory (a few hundred MB/s of NumPy, where FFmpeg's sidechain filters cost a
+second per two minutes of film) and streamed to FFmpeg twice: once to measure its loudness, once to
+apply the gain, limit and encode. The encoded sound is named after the mix and the settings that
+shape it, so an edit that changes only the picture reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import fsutil, log, media, proc, timeline
+from .errors import StageError
+from .project import Project
+from .settings import Settings
+from .stages.voice import read_wav
+
+BITRATE = "192k"
+LIMITER_MAKEUP_DB = 1.2  # measured: limiting 1.5 dB under the ceiling costs a film 0.6 to 1.5 LU
+LOUDNESS_TOLERANCE = 0.5  # LU: EBU R128's tolerance for a programme's integrated loudness
+# Ducking: the score is pressed down while someone speaks, as a sidechain compressor would.
+DUCK_THRESHOLD = 0.02  # RMS of the dialogue above which the score gives way (about -34 dBFS)
+DUCK_RATIO = 6.0
+DUCK_ATTACK = 0.02  # seconds
+DUCK_RELEASE = 0.4  # seconds
+DUCK_BLOCK = 0.005  # seconds: the detector's resolution
+
+
+def duck_gain(key: np.ndarray, rate: int) -> np.ndarray:
+    """Per-sample gain (0..1] for the score, from the dialogue `key` (mono float).
+
+    An RMS detector with attack and release smooths the dialogue's power in 5 ms blocks; above the
+    threshold the score is compressed by the ratio, below it passes untouched.
+    """
+    n = max(1, round(DUCK_BLOCK * rate))
+    blocks = -(-key.size // n)
+    padded = np.zeros(blocks * n, dtype=np.float32)
+    padded[: key.size] = key
+    power = np.mean(np.square(padded.reshape(blocks, n), dtype=np.float64), axis=1)
+    attack = 1 - np.exp(-DUCK_BLOCK / DUCK_ATTACK)
+    release = 1 - np.exp(-DUCK_BLOCK / DUCK_RELEASE)
+    envelope = np.empty(blocks)
+    level = 0.0
+    for i, p in enumerate(power.tolist()):  # recursive: a loop over blocks, not samples
+        level += (p - level) * (attack if p > level else release)
+        envelope[i] = level
+    rms = np.sqrt(envelope)
+    gain = np.where(
+        rms > DUCK_THRESHOLD, (np.maximum(rms, DUCK_THRESHOLD) / DUCK_THRESHOLD) ** (1 / DUCK_RATIO - 1), 1.0
+    )
+    centres = (np.arange(blocks) + 0.5) * n
+    return np.interp(np.arange(key.size), centres, gain).astype(np.float32)
+
+
+def film_mix(project: Project, layout: timeline.Layout, s: Settings) -> np.ndarray:
+    """Dialogue on the film's timeline with the score ducked under it: frames × 2, float32."""
+    rate = s.audio.sample_rate
+    dialogue = np.zeros(round(layout.duration * rate), dtype=np.float32)
+    for placement in layout.scenes:
+        track, track_rate = read_wav(project.scenes_dir / placement.name / "voice" / "track.wav")
+        assert track_rate == rate, "voice tracks are written at the film's sample rate"
+        i = round(placement.start * rate)
+        j = min(i + track.size, dialogue.size)
+        dialogue[i:j] += track[: j - i]
+    mixed = np.repeat(dialogue[:, None], 2, axis=1)
+    score_path = project.music_dir / "score.wav"
+    if s.music.enabled and score_path.exists():
+        score, score_rate = read_wav(score_path)
+        assert score_rate == rate and score.ndim == 2, "the score is stereo at the film's sample rate"
+        frames = min(len(score), len(mixed))
+        # The score sits `level` dB under the dialogue and is pressed down further while someone speaks.
+        gain = duck_gain(dialogue, rate)[:frames] * np.float32(10 ** ((s.music.level + 12) / 20))
+        mixed[:frames] += score[:frames] * gain[:, None]
+    return mixed
+
+
+def _raw_input(rate: int) -> list[str]:
+    return ["-f", "f32le", "-ar", str(rate), "-ac", "2", "-i", "pipe:0"]
+
+
+def measure(args: list[str], input: bytes | None = None, true_peak: bool = True) -> tuple[float, float]:
+    """EBU R128 integrated loudness (LUFS) and true peak (dBTP; -inf unless `true_peak`) of the
+    sound FFmpeg reads with `args` (an input file, or raw samples on stdin)."""
+    out = proc.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            *args,
+            "-vn",
+            "-sn",
+            "-af",
+            f"ebur128=peak={'true' if true_peak else 'none'}",
+            "-f",
+            "null",
+            "-",
+        ],
+        input=input,
+        capture_stderr=True,
+    )
+    summary = out.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
+    loudness = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if loudness is None or (true_peak and peak is None):
+        raise StageError("FFmpeg's ebur128 measured nothing in the film's sound")
+    return float(loudness.group(1)), float(peak.group(1)) if peak else -np.inf
+
+
+def _loudness_graph(gain: float, limit: float, trim: float) -> str:
+    """`gain` dB, a limiter holding sample peaks at `limit` (linear), and `trim` dB after it."""
+    limiter = f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1"
+    return f"volume={gain:.2f}dB,{limiter},volume={trim:.2f}dB"
+
+
+def encode(project: Project, layout: timeline.Layout, s: Settings) -> Path:
+    """The film's sound as AAC in `render/sound-KEY.m4a`; one made from the same mix is reused.
+
+    Loudness: one measured gain and a limiter that holds sample peaks 1.5 dB under the true-peak
+    ceiling (room for what lies between samples). The encoded result is measured, as a viewer will
+    hear it; sound more than LOUDNESS_TOLERANCE off the target, or over the ceiling (the AAC encoder
+    can overshoot the limited peaks), is encoded again with the difference corrected. (loudnorm does
+    the job with 4x oversampling, at several times the cost, for a film whose every edit runs this.)
+    """
+    render = project.render_dir
+    samples = film_mix(project, layout, s).tobytes()
+    key = hashlib.sha256(samples)
+    key.update(repr((s.audio, BITRATE, LIMITER_MAKEUP_DB, LOUDNESS_TOLERANCE)).encode())
+    out = render / f"sound-{key.hexdigest()[:16]}.m4a"
+    if not out.exists():
+        rate = s.audio.sample_rate
+        integrated = measure(_raw_input(rate), samples, true_peak=False)[0]
+        # The limiter takes a little loudness off the peaks of speech; the gain gives it back.
+        gain, trim = s.audio.loudness - integrated + LIMITER_MAKEUP_DB, 0.0
+        limit = 10 ** ((s.audio.true_peak - 1.5) / 20)
+        silent = integrated < -70  # nothing to bring to a loudness
+        with fsutil.atomic_path(out, ".m4a") as tmp:
+            for attempt in range(3):
+                graph = "anull" if silent else _loudness_graph(gain, limit, trim)
+                proc.run(
+                    [
+                        *media.FFMPEG,
+                        *_raw_input(rate),
+                        "-af",
+                        f"{graph},aformat=channel_layouts=stereo",
+                        "-c:a",
+                        "aac",
+                        "-aac_coder",
+                        s.audio.aac_coder,
+                        "-b:a",
+                        BITRATE,
+                        str(tmp),
+                    ],
+                    input=samples,
+                )
+                got, peak = measure(["-i", str(tmp)])
+                off = s.audio.loudness - got
+                if silent or attempt == 2 or (abs(off) <= LOUDNESS_TOLERANCE and peak <= s.audio.true_peak):
+                    break
+                if abs(off) > LOUDNESS_TOLERANCE:
+                    gain += off
+                if peak > s.audio.true_peak:  # after the limiter: a little quieter, peaks and all
+                    trim += s.audio.true_peak - 0.3 - peak
+                log.get().info("film sound encoded again", loudness=got, true_peak=peak, gain=gain, trim=trim)
+    for stale in render.glob("sound-*.m4a"):
+        if stale != out:
+            stale.unlink()
+    return out
