@@ -80,11 +80,13 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     first_film = film.read_bytes()
     scenes = sorted(p for p in (project / "scenes").iterdir() if p.is_dir())
 
-    # One line of dialogue changed in the second scene.
-    scene_yaml = scenes[1] / "scene.yaml"
+    # One line of dialogue changed in the third scene (three lines, four sentences).
+    edited = scenes[2]
+    scene_yaml = edited / "scene.yaml"
     mark = log_length(project)
+    said_before = {p.name for p in (edited / "voice" / "said").iterdir()}
     saved = time.monotonic()
-    text = scene_yaml.read_text().replace("keep the light burning", "never let the light go out")
+    text = scene_yaml.read_text().replace("write something worth finding", "leave something worth finding")
     save_like_an_editor(scene_yaml, text)
     wait_for(
         lambda: project_status(root, "lighthouse").get("run", 0) > st["run"], 2.0, "the edit to queue a run"
@@ -93,14 +95,17 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     st2 = finished(root, "lighthouse")
     assert st2["state"] == "completed", st2["errors"]
     assert st2["renders"] == 2
-    assert st2["reason"] == f"edited scenes/{scenes[1].name}/scene.yaml"
+    assert st2["reason"] == f"edited scenes/{edited.name}/scene.yaml"
     redone = stage_events(project, mark)
     # The edited scene's voice, mouths and picture; the score (the film's length changed), the
     # assembly and the outbox. Nothing of the other scenes.
     assert sorted(redone[:4]) == sorted(
-        [(scenes[1].name, "voice"), (scenes[1].name, "lipsync"), (scenes[1].name, "animate"), ("", "music")]
+        [(edited.name, "voice"), (edited.name, "lipsync"), (edited.name, "animate"), ("", "music")]
     ), redone
     assert redone[4:] == [("", "assemble"), ("", "publish")], redone
+    # Only the edited sentence was spoken again; the scene's other sentences came from voice/said/.
+    said_after = {p.name for p in (edited / "voice" / "said").iterdir()}
+    assert len(said_before) == 4 and len(said_before - said_after) == len(said_after - said_before) == 1
     # The film is a little longer: the score was kept, fitted to the new length, not composed anew.
     events = [
         json.loads(line) for line in (project / "logs" / "events.jsonl").read_text().splitlines()[mark:]
@@ -110,7 +115,9 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
         assert (
             abs(score.getnframes() / score.getframerate() - float(ffprobe(film)["format"]["duration"])) < 0.05
         )
-    assert "never let the light go out" in (root / "outbox" / "lighthouse.srt").read_text().replace("\n", " ")
+    assert "leave something worth finding" in (root / "outbox" / "lighthouse.srt").read_text().replace(
+        "\n", " "
+    )
     assert film.read_bytes() != first_film
     assert [p.name for p in (root / "outbox").iterdir()] == ["lighthouse.mp4", "lighthouse.srt"] or sorted(
         p.name for p in (root / "outbox").iterdir()

@@ -2,10 +2,14 @@
 
 Writes `voice/track.wav` (the scene's dialogue, its exact length) and `voice/cues.json` (when each
 line and sentence starts and ends, who says it), which set the scene's length for every stage after.
+Each sentence's speech is kept in `voice/said/`, named after the text, the voice and the backend,
+so an edited line costs the synthesis of that line alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import wave
@@ -107,7 +111,9 @@ def run(job: Job) -> None:
     timing = job.settings.timing
     profiles = film_cast(job)
     folder = job.out_dir / "voice"
-    folder.mkdir(exist_ok=True)
+    said = folder / "said"
+    said.mkdir(parents=True, exist_ok=True)
+    kept: set[Path] = set()
 
     pieces: list[tuple[float, np.ndarray]] = []
     cues: list[dict[str, Any]] = []
@@ -122,7 +128,7 @@ def run(job: Job) -> None:
         at = start
         sentences = [s for s in _SENTENCE.split(line.text.strip()) if s]
         for sentence in _chunks(sentences, MAX_SENTENCE_CHARS):
-            audio = _resample(_trim(backend.speak(sentence, profile)), backend.sample_rate, rate)
+            audio = _spoken(backend, sentence, profile, rate, said, kept)
             if audio.size == 0:
                 continue
             end = at + audio.size / rate
@@ -157,6 +163,24 @@ def run(job: Job) -> None:
     np.clip(track, -1.0, 1.0, out=track)
     write_wav(folder / "track.wav", track, rate)
     fsutil.write_json(folder / "cues.json", {"duration": duration, "sample_rate": rate, "cues": cues})
+    for stale in said.glob("*.f32"):  # sentences the scene no longer says
+        if stale not in kept:
+            stale.unlink()
+
+
+def _spoken(
+    backend: Backend, sentence: str, profile: VoiceProfile, rate: int, said: Path, kept: set[Path]
+) -> np.ndarray:
+    """`sentence` spoken with `profile`, trimmed, at `rate`: from `said/` when it was said before."""
+    identity = [backends.identity(backend), sentence, asdict(profile), backend.sample_rate, rate]
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+    path = said / f"{key}.f32"
+    kept.add(path)
+    if path.exists():
+        return np.fromfile(path, dtype="<f4")
+    audio = _resample(_trim(backend.speak(sentence, profile)), backend.sample_rate, rate).astype("<f4")
+    fsutil.write_bytes(path, audio.tobytes())
+    return audio
 
 
 def _chunks(sentences: list[str], max_chars: int) -> list[str]:
