@@ -110,23 +110,41 @@ def run(
 @contextmanager
 def popen_stdin(args: Sequence[str | Path], *, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """A child that we feed through its stdin (raw frames into FFmpeg); checked like `run` on exit."""
+    with _popen(args, cwd, feed=True) as child:
+        yield child
+
+
+@contextmanager
+def popen_stdout(args: Sequence[str | Path], *, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child whose stdout we read as it comes (raw frames out of FFmpeg); checked like `run`."""
+    with _popen(args, cwd, feed=False) as child:
+        yield child
+
+
+@contextmanager
+def _popen(args: Sequence[str | Path], cwd: Path | None, feed: bool) -> Iterator[subprocess.Popen[bytes]]:
     project = current_project.get()
     with _lock:
         if project in _cancelled:
             raise Cancelled(project)
     argv = [str(a) for a in args]
     proc = subprocess.Popen(
-        argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
+        argv,
+        stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if feed else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
     )
+    pipe = proc.stdin if feed else proc.stdout
     with _registered(proc):
         try:
             yield proc
         except BrokenPipeError:
             pass  # the child died; its exit status below says why
         finally:
-            if proc.stdin and not proc.stdin.closed:
+            if pipe and not pipe.closed:
                 with suppress(BrokenPipeError):  # the child died; its exit status says why
-                    proc.stdin.close()
+                    pipe.close()
             err = proc.stderr.read() if proc.stderr else b""
             proc.wait()
     with _lock:
