@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))  # run from anywhere: import the scriptvid of this
 # imported later would be a newer version than the ones already loaded.
 from scriptvid import media, runner, timeline  # noqa: E402
 from scriptvid.project import Root  # noqa: E402
-from scriptvid.stages import assemble  # noqa: E402
+from scriptvid.stages import assemble, mix  # noqa: E402
 
 STATUS_POLL = 0.05  # seconds between reads of status.json
 MEMORY_POLL = 0.1  # seconds between samples of the daemon's memory
@@ -510,7 +510,7 @@ def measure_cancel(b: Bench) -> None:
     b.results.add(Figure("latency: CANCEL to cancelled", seconds, "s", note="(during animate)"))
 
 
-# -- assembly: MoviePy against our assemble stage ------------------------------------------------------
+# -- assembly: MoviePy against our mix and assemble stages---------------------------------------------------
 
 
 def moviepy_available() -> bool:
@@ -598,14 +598,16 @@ def moviepy_assemble(project: Path, settings: Any, out: Path) -> float:
 
 
 def our_assemble(root: Path, project: Path) -> float:
-    """Our assemble stage alone on the same project, with nothing left over from the render."""
+    """Our mix and assemble stages on the same project, with nothing left over from the render."""
     (project / "render" / "final.mp4").unlink(missing_ok=True)
+    (project / "render" / "sound.m4a").unlink(missing_ok=True)
     for piece in (project / "render" / "pieces").glob("*"):
         piece.unlink()
     job = runner.make_job(
         Root(root), Root(root).project(project.name), int(read_status(project)["run"]), None
     )
     started = time.monotonic()
+    mix.run(job)
     assemble.run(job)
     return time.monotonic() - started
 

@@ -2,13 +2,13 @@
 
     parse ──► per scene: image ──► voice ──► lipsync ──► animate ──┐
                                     │                              ├──► assemble ──► publish
-                   (all scenes' voices) ──► music ─────────────────┘
+                   (all scenes' voices) ──► music ──► mix ─────────┘
 
 Each stage is a Huey task with the stage's name. A task runs its stage through the runner
 (fingerprints, status.json, errors) and then enqueues what follows. The scenes fan out after parse
 and fan in twice, each exactly once per run, decided under the project lock: once every scene has
-its voice the film's length is known and the score is composed, while the scenes are animated;
-once every scene is animated and the score is done, the film is assembled.
+its voice the film's length is known and the score is composed and mixed with the dialogue, while
+the scenes are animated; once every scene is animated and the sound is done, the film is assembled.
 
 The voice comes before the picture is animated because the scene's length is the length of its
 dialogue; lipsync turns the voice into mouth movements, and animate renders camera, parallax and
@@ -24,11 +24,11 @@ from huey import Huey
 
 from . import fsutil, log, runner, status
 from .project import Project, Root
-from .stages import animate, assemble, image, lipsync, music, parse, publish, voice
+from .stages import animate, assemble, image, lipsync, mix, music, parse, publish, voice
 
 PARSE = parse
 SCENE_STAGES: tuple[runner.Stage, ...] = (image, voice, lipsync, animate)
-FILM_STAGES: tuple[runner.Stage, ...] = (music, assemble, publish)
+FILM_STAGES: tuple[runner.Stage, ...] = (music, mix, assemble, publish)
 # status.py reports progress by these names without importing the stages.
 assert tuple(s.NAME for s in SCENE_STAGES) == status.SCENE_STAGES
 assert tuple(s.NAME for s in FILM_STAGES) == status.FILM_STAGES
@@ -126,6 +126,8 @@ class Pipeline:
             if stage == voice.NAME or position + 1 == len(names):
                 self._fan_in(project, run)
         elif stage == music.NAME:
+            self._enqueue(mix.NAME, project, None, run)
+        elif stage == mix.NAME:
             self._fan_in(project, run)
         elif stage == assemble.NAME:
             self._enqueue(publish.NAME, project, None, run)
@@ -137,7 +139,7 @@ class Pipeline:
 
         - every scene has its voice: the film's length is known, so the score is composed while
           the scenes are still being animated;
-        - every scene has ended and the score is done: the film is assembled;
+        - every scene has ended and the sound is mixed: the film is assembled;
         - every scene has ended and one failed: the project fails with every error listed.
         """
         project = self.root.project(project_name)
@@ -156,7 +158,7 @@ class Pipeline:
                 st["state"] = "failed"
                 st["finished"] = status.now_iso()
                 decisions.append("failed")
-            elif ended and music.NAME in st.get("done", []) and not st.get("fanned_in"):
+            elif ended and mix.NAME in st.get("done", []) and not st.get("fanned_in"):
                 st["fanned_in"] = True
                 decisions.append(assemble.NAME)
 

@@ -17,12 +17,12 @@ from . import fsutil
 from .project import Project
 
 SCENE_STAGES = ("image", "voice", "lipsync", "animate")  # in pipeline order (pipeline.py checks)
-FILM_STAGES = ("music", "assemble", "publish")
+FILM_STAGES = ("music", "mix", "assemble", "publish")
 
-# The seed's weights: parse 0-0.1, the scenes 0.1-0.8 (split evenly), music and assembly 0.8-1.
+# The seed's weights: parse 0-0.1, the scenes 0.1-0.8 (split evenly), the film's stages 0.8-1.
 PARSE_SHARE = 0.1
 SCENES_SHARE = 0.7
-FILM_SHARES = {"music": 0.05, "assemble": 0.13, "publish": 0.02}
+FILM_SHARES = {"music": 0.04, "mix": 0.04, "assemble": 0.1, "publish": 0.02}
 
 
 def now_iso() -> str:

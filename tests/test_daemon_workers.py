@@ -56,11 +56,12 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
             )
             assert st["state"] == "completed", st["errors"]
             assert st["renders"] == 1
-            # Music, assembly and publishing ran exactly once although six workers in two
+            # Music, mix, assembly and publishing ran exactly once although six workers in two
             # processes raced to finish the scenes.
             stages = finished_stages(data_root / "projects" / name)
-            assert [s for s in stages if s in ("music", "assemble", "publish")] == [
+            assert [s for s in stages if s in ("music", "mix", "assemble", "publish")] == [
                 "music",
+                "mix",
                 "assemble",
                 "publish",
             ]

@@ -97,12 +97,18 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     assert st2["renders"] == 2
     assert st2["reason"] == f"edited scenes/{edited.name}/scene.yaml"
     redone = stage_events(project, mark)
-    # The edited scene's voice, mouths and picture; the score (the film's length changed), the
-    # assembly and the outbox. Nothing of the other scenes.
-    assert sorted(redone[:4]) == sorted(
-        [(edited.name, "voice"), (edited.name, "lipsync"), (edited.name, "animate"), ("", "music")]
+    # The edited scene's voice, mouths and picture; the score (the film's length changed) and the
+    # sound; the assembly and the outbox. Nothing of the other scenes.
+    assert sorted(redone[:5]) == sorted(
+        [
+            (edited.name, "voice"),
+            (edited.name, "lipsync"),
+            (edited.name, "animate"),
+            ("", "music"),
+            ("", "mix"),
+        ]
     ), redone
-    assert redone[4:] == [("", "assemble"), ("", "publish")], redone
+    assert redone[5:] == [("", "assemble"), ("", "publish")], redone
     # Only the edited sentence was spoken again; the scene's other sentences came from voice/said/.
     said_after = {p.name for p in (edited / "voice" / "said").iterdir()}
     assert len(said_before) == 4 and len(said_before - said_after) == len(said_after - said_before) == 1
@@ -162,7 +168,7 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
         120,
         "the project.yaml edit to render",
     )
-    assert stage_events(project, mark) == [("", "assemble"), ("", "publish")]
+    assert stage_events(project, mark) == [("", "mix"), ("", "assemble"), ("", "publish")]
 
     # A scene.yaml deleted by hand: a clear error naming the scene folder, and the film stays.
     (scenes[0] / "scene.yaml").unlink()
@@ -230,12 +236,12 @@ def test_cancel_stops_one_project_and_resume_carries_on(daemon: Daemon) -> None:
 
 
 def test_killed_at_any_stage_the_daemon_restarts_and_finishes(data_root: Path) -> None:
-    """kill -9 during parse, image, voice, assemble and publish; each restart carries on."""
-    env = {"SCRIPTVID_TEST_DELAY": "parse:3,image:1.5,voice:1.5,assemble:3,publish:3"}
+    """kill -9 during parse, image, voice, mix, assemble and publish; each restart carries on."""
+    env = {"SCRIPTVID_TEST_DELAY": "parse:3,image:1.5,voice:1.5,mix:3,assemble:3,publish:3"}
     daemon = Daemon(data_root, env).start()
     shutil.copy(REPO / "examples" / "the-lighthouse.fountain", data_root / "inbox" / "crash.fountain")
     try:
-        for stage in ("parse", "image", "voice", "assemble", "publish"):
+        for stage in ("parse", "image", "voice", "mix", "assemble", "publish"):
             wait_for(
                 lambda s=stage: project_status(data_root, "crash").get("stage") == s, 300, f"stage {stage}"
             )
@@ -252,7 +258,7 @@ def test_killed_at_any_stage_the_daemon_restarts_and_finishes(data_root: Path) -
     # Every stage did its work once: nothing finished was redone after a restart.
     work = stage_events(project)
     assert len(work) == len(set(work)), work
-    assert len(work) == 1 + 4 * len(st["scenes"]) + 3
+    assert len(work) == 1 + 4 * len(st["scenes"]) + 4
     # No half-written file anywhere: every MP4 in the project and the outbox is whole.
     info = ffprobe(data_root / "outbox" / "crash.mp4")
     assert float(info["format"]["duration"]) > 10

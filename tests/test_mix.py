@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scriptvid import mix
+from scriptvid.stages import mix
 
 RATE = 48000
 

@@ -25,10 +25,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import contact_sheet, fsutil, media, mix, proc, scenes, subtitles, timeline
+from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
 from ..errors import StageError
 from ..fsutil import file_digest
 from ..runner import Job
+from . import mix
 from .animate import camera, encode
 
 NAME = "assemble"
@@ -47,13 +48,11 @@ def inputs(job: Job) -> dict[str, Any]:
             ]
             for n in names
         },
-        "music": job.fingerprint_of("music"),
+        "sound": job.fingerprint_of(mix.NAME),
         "script": file_digest(job.project.path / "script.json"),
         "settings": [
             job.settings.video,
-            job.settings.audio,
             job.settings.transitions,
-            job.settings.music,
             job.settings.subtitles,
             job.settings.timing.min_scene,
         ],
@@ -70,11 +69,11 @@ def run(job: Job) -> None:
     layout = timeline.layout(job.project, job.settings)
     script = fsutil.read_json(job.project.path / "script.json", {})
 
-    # The picture, the sound and the contact sheet need nothing of each other: while one waits on
-    # FFmpeg the others use the second core, which the scenes no longer need.
-    video, sound, _ = _side_by_side(
+    sound = render / "sound.m4a"  # made by the mix stage, while the scenes were animated
+    # The picture and the contact sheet need nothing of each other: while one waits on FFmpeg the
+    # other uses the second core, which the scenes no longer need.
+    video, _ = _side_by_side(
         lambda: _video(job, layout, script),
-        lambda: mix.encode(job.project, layout, job.settings),
         lambda: contact_sheet.render(
             _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
         ),

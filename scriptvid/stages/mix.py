@@ -1,26 +1,29 @@
-"""The film's sound: dialogue on the timeline, the score ducked under it, brought to the loudness
-target and encoded once, beside the picture.
+"""mix: the film's sound, `render/sound.m4a`: dialogue on the timeline, the score ducked under it,
+brought to the loudness target and encoded.
 
-The mix is made in memory (a few hundred MB/s of NumPy, where FFmpeg's sidechain filters cost a
-second per two minutes of film) and streamed to FFmpeg twice: once to measure its loudness, once to
-apply the gain, limit and encode. The encoded sound is named after the mix and the settings that
-shape it, so an edit that changes only the picture reuses it.
+It runs as soon as the score is done, while the scenes are still being animated, so the assembler
+only has to join picture and sound; an edit that changes only the picture skips it. The mix is made
+in memory (NumPy, where FFmpeg's sidechain filters cost a second per two minutes of film) and
+streamed to FFmpeg twice: once to measure its loudness, once to apply the gain, limit and encode.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import fsutil, log, media, proc, timeline
-from .errors import StageError
-from .project import Project
-from .settings import Settings
-from .stages.voice import read_wav
+from .. import fsutil, log, media, proc, timeline
+from ..errors import StageError
+from ..project import Project
+from ..runner import Job
+from ..settings import Settings
+from . import music, voice
+from .voice import read_wav
 
+NAME = "mix"
 BITRATE = "192k"
 LIMITER_MAKEUP_DB = 1.2  # measured: limiting 1.5 dB under the ceiling costs a film 0.6 to 1.5 LU
 LOUDNESS_TOLERANCE = 0.5  # LU: EBU R128's tolerance for a programme's integrated loudness
@@ -118,8 +121,27 @@ def _loudness_graph(gain: float, limit: float, trim: float) -> str:
     return f"volume={gain:.2f}dB,{limiter},volume={trim:.2f}dB"
 
 
-def encode(project: Project, layout: timeline.Layout, s: Settings) -> Path:
-    """The film's sound as AAC in `render/sound-KEY.m4a`; one made from the same mix is reused.
+def inputs(job: Job) -> dict[str, Any]:
+    layout = timeline.layout(job.project, job.settings)
+    return {
+        "version": "1",
+        "voices": {
+            p.name: job.fingerprint_of(voice.NAME, job.project.scenes_dir / p.name) for p in layout.scenes
+        },
+        "starts": [p.start for p in layout.scenes],
+        "duration": layout.duration,
+        "music": job.fingerprint_of(music.NAME),
+        "settings": [job.settings.audio, job.settings.music.enabled, job.settings.music.level],
+        "encoder": [BITRATE, LIMITER_MAKEUP_DB, LOUDNESS_TOLERANCE],
+    }
+
+
+def outputs(job: Job) -> list[Path]:
+    return [job.project.render_dir / "sound.m4a"]
+
+
+def run(job: Job) -> None:
+    """The mix, measured and encoded to `render/sound.m4a`.
 
     Loudness: one measured gain and a limiter that holds sample peaks 1.5 dB under the true-peak
     ceiling (room for what lies between samples). The encoded result is measured, as a viewer will
@@ -127,47 +149,41 @@ def encode(project: Project, layout: timeline.Layout, s: Settings) -> Path:
     can overshoot the limited peaks), is encoded again with the difference corrected. (loudnorm does
     the job with 4x oversampling, at several times the cost, for a film whose every edit runs this.)
     """
-    render = project.render_dir
-    samples = film_mix(project, layout, s).tobytes()
-    key = hashlib.sha256(samples)
-    key.update(repr((s.audio, BITRATE, LIMITER_MAKEUP_DB, LOUDNESS_TOLERANCE)).encode())
-    out = render / f"sound-{key.hexdigest()[:16]}.m4a"
-    if not out.exists():
-        rate = s.audio.sample_rate
-        integrated = measure(_raw_input(rate), samples, true_peak=False)[0]
-        # The limiter takes a little loudness off the peaks of speech; the gain gives it back.
-        gain, trim = s.audio.loudness - integrated + LIMITER_MAKEUP_DB, 0.0
-        limit = 10 ** ((s.audio.true_peak - 1.5) / 20)
-        silent = integrated < -70  # nothing to bring to a loudness
-        with fsutil.atomic_path(out, ".m4a") as tmp:
-            for attempt in range(3):
-                graph = "anull" if silent else _loudness_graph(gain, limit, trim)
-                proc.run(
-                    [
-                        *media.FFMPEG,
-                        *_raw_input(rate),
-                        "-af",
-                        f"{graph},aformat=channel_layouts=stereo",
-                        "-c:a",
-                        "aac",
-                        "-aac_coder",
-                        s.audio.aac_coder,
-                        "-b:a",
-                        BITRATE,
-                        str(tmp),
-                    ],
-                    input=samples,
-                )
-                got, peak = measure(["-i", str(tmp)])
-                off = s.audio.loudness - got
-                if silent or attempt == 2 or (abs(off) <= LOUDNESS_TOLERANCE and peak <= s.audio.true_peak):
-                    break
-                if abs(off) > LOUDNESS_TOLERANCE:
-                    gain += off
-                if peak > s.audio.true_peak:  # after the limiter: a little quieter, peaks and all
-                    trim += s.audio.true_peak - 0.3 - peak
-                log.get().info("film sound encoded again", loudness=got, true_peak=peak, gain=gain, trim=trim)
-    for stale in render.glob("sound-*.m4a"):
-        if stale != out:
-            stale.unlink()
-    return out
+    s = job.settings
+    out = job.project.render_dir / "sound.m4a"
+    samples = film_mix(job.project, timeline.layout(job.project, s), s).tobytes()
+    job.project.render_dir.mkdir(exist_ok=True)
+    rate = s.audio.sample_rate
+    integrated = measure(_raw_input(rate), samples, true_peak=False)[0]
+    # The limiter takes a little loudness off the peaks of speech; the gain gives it back.
+    gain, trim = s.audio.loudness - integrated + LIMITER_MAKEUP_DB, 0.0
+    limit = 10 ** ((s.audio.true_peak - 1.5) / 20)
+    silent = integrated < -70  # nothing to bring to a loudness
+    with fsutil.atomic_path(out, ".m4a") as tmp:
+        for attempt in range(3):
+            graph = "anull" if silent else _loudness_graph(gain, limit, trim)
+            proc.run(
+                [
+                    *media.FFMPEG,
+                    *_raw_input(rate),
+                    "-af",
+                    f"{graph},aformat=channel_layouts=stereo",
+                    "-c:a",
+                    "aac",
+                    "-aac_coder",
+                    s.audio.aac_coder,
+                    "-b:a",
+                    BITRATE,
+                    str(tmp),
+                ],
+                input=samples,
+            )
+            got, peak = measure(["-i", str(tmp)])
+            off = s.audio.loudness - got
+            if silent or attempt == 2 or (abs(off) <= LOUDNESS_TOLERANCE and peak <= s.audio.true_peak):
+                break
+            if abs(off) > LOUDNESS_TOLERANCE:
+                gain += off
+            if peak > s.audio.true_peak:  # after the limiter: a little quieter, peaks and all
+                trim += s.audio.true_peak - 0.3 - peak
+            log.get().info("film sound encoded again", loudness=got, true_peak=peak, gain=gain, trim=trim)
