@@ -9,6 +9,7 @@ type asks for, and stops at once for a project that was cancelled or superseded 
 from __future__ import annotations
 
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -145,6 +146,7 @@ def execute(
                 logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
                 kind = "skipped"
             else:
+                _drop_temporaries(stage.outputs(job))
                 _injected_delay(stage.NAME)
                 stage.run(job)
                 missing = [str(p) for p in stage.outputs(job) if not p.exists()]
@@ -187,6 +189,14 @@ def execute(
             return Outcome("failed")
         finally:
             proc.current_project.reset(token)
+
+
+def _drop_temporaries(outputs: list[Path]) -> None:
+    """Half-written temporaries of these outputs (fsutil.atomic_path names them `.NAME.*.tmp*`), left
+    by an earlier attempt that was killed: this stage, for this scene, is the only one writing them."""
+    for output in outputs:
+        for stale in output.parent.glob(f".{glob.escape(output.name)}.*.tmp*"):
+            stale.unlink(missing_ok=True)
 
 
 def _injected_delay(stage: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from conftest import REPO, ffprobe
 
@@ -320,6 +321,19 @@ def test_scenes_differ_and_transitions_follow_the_script(film: Path) -> None:
     before, after = frames[cut - 1].astype(float), frames[cut].astype(float)
     assert np.abs(before - after).mean() > 20
     assert np.abs(frames[cut - 2].astype(float) - before).mean() < 5
+
+
+def test_title_card_and_transitions_are_made_while_the_scenes_are_animated(film: Path) -> None:
+    """The assembler mostly joins: each blended piece is made once, as soon as both its sides exist
+    (by the animate task that completes it; two neighbours finishing at the same moment may leave
+    their transition to the assembler)."""
+    events = [json.loads(line) for line in (film / "logs" / "events.jsonl").read_text().splitlines()]
+    made = [e for e in events if e["event"] == "piece made"]
+    handovers = [yaml.safe_load((d / "scene.yaml").read_text())["transition"] for d in scene_dirs(film)[:-1]]
+    blends = 1 + sum(1 for t in handovers if "CUT" not in t)  # FADE IN: from the title card, and the rest
+    assert len({e["piece"] for e in made}) == len(made) == 1 + blends, made
+    assert [e["stage"] for e in made if e["kind"] == "title"] == ["animate"]
+    assert sum(e["stage"] == "animate" for e in made) >= blends, made
 
 
 def test_a_scene_without_dialogue_lasts_its_reading_time(film: Path) -> None:

@@ -96,3 +96,16 @@ def test_unchanged_stage_is_skipped_and_a_changed_one_runs(project: tuple[Root, 
     (root.project(name).music_dir / "out.txt").unlink()
     assert execute(root, name, stage).kind == "done"  # a missing output is made again
     assert stage.runs == 3
+
+
+def test_what_a_killed_attempt_left_half_written_is_removed_when_the_stage_runs_again(
+    project: tuple[Root, str],
+) -> None:
+    root, name = project
+    music_dir = root.project(name).music_dir
+    music_dir.mkdir(parents=True, exist_ok=True)
+    # what fsutil.atomic_path was writing when the process was killed, and a file a person put there
+    (music_dir / ".out.txt.k2j4h1.tmp").write_text("half")
+    (music_dir / "notes.txt").write_text("mine")
+    assert execute(root, name, FlakyStage()).kind == "done"
+    assert sorted(p.name for p in music_dir.iterdir()) == ["notes.txt", "out.txt"]

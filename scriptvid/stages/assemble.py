@@ -1,40 +1,27 @@
-"""assemble: scenes in order with their transitions, dialogue and score mixed, subtitles, chapters.
+"""assemble: the scenes in order with their transitions, the sound of `mix`, subtitles, chapters.
 
-Only short pieces are encoded here: the title card and each transition (the tail of one scene
-blended into the head of the next). They are named after what they were made from, so a piece
-whose inputs did not change is reused. Everything else is joined as it is, with FFmpeg's concat
-demuxer, and the mixed sound is muxed beside it: a scene that did not change is never encoded again.
+Only short pieces are encoded for the film as a whole: the title card and each transition (the tail
+of one scene blended into the head of the next; see pieces.py). They are named after what they were
+made from, so a piece whose inputs did not change is reused. Everything else is joined as it is, with
+FFmpeg's concat demuxer, and the sound is muxed beside it: a scene that did not change is never
+encoded again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-import functools
-import hashlib
-import json
 import re
-import subprocess
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
-
 from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
-from ..errors import StageError
 from ..fsutil import file_digest
 from ..runner import Job
-from . import mix
-from .animate import camera, encode
+from . import mix, pieces
 
 NAME = "assemble"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
 def inputs(job: Job) -> dict[str, Any]:
@@ -112,12 +99,9 @@ def _panels(job: Job, layout: timeline.Layout) -> list[contact_sheet.Panel]:
     return panels
 
 
-def _side_by_side(*jobs: Callable[[], Any], workers: int = 0) -> list[Any]:
-    """Run the callables in threads, `workers` at a time (all at once by default), with this task's
-    context (its project, its log fields); their results in order."""
-    if not jobs:
-        return []
-    with ThreadPoolExecutor(max_workers=workers or len(jobs)) as pool:
+def _side_by_side(*jobs: Callable[[], Any]) -> list[Any]:
+    """Run the callables in threads, with this task's context (its project, its log fields)."""
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = [pool.submit(contextvars.copy_context().run, job) for job in jobs]
         return [f.result() for f in futures]
 
@@ -126,30 +110,29 @@ def _side_by_side(*jobs: Callable[[], Any], workers: int = 0) -> list[Any]:
 
 
 def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
-    """The film's picture, joined from pieces without re-encoding them."""
+    """The film's picture, joined from pieces without re-encoding them.
+
+    The title card and the transitions are usually made already, while the scenes were animated
+    (see pieces.around); what is missing is made here, one at a time (each is a few hundred MB of
+    decoders and encoder, and two at a time gained nothing on two cores).
+    """
     render = job.project.render_dir
     pieces_dir = render / "pieces"
-    pieces_dir.mkdir(exist_ok=True)
-    title_body, title_tail = _title_card(job, layout, script, pieces_dir)
-    # Each transition blends the tail before it into the head after it; they are encoded two at a
-    # time (x264 on a short piece leaves much of a core idle while FFmpeg decodes and starts up).
-    blends: list[Callable[[], Path]] = []
-    order: list[Path | int] = [title_body]
+    # Every scene's animate (which makes pieces ahead) has finished: a hidden temporary here is
+    # what a killed process left half-written.
+    for stale in pieces_dir.glob(".*.tmp*"):
+        stale.unlink()
+    title_body, title_tail = pieces.title_card(job.settings, script, pieces_dir)
+    order: list[Path] = [title_body]
     previous_tail = title_tail
     for placement in layout.scenes:
         folder = job.project.scenes_dir / placement.name
         if placement.into.seconds:
-            order.append(len(blends))
-            blends.append(
-                functools.partial(
-                    _transition, job, previous_tail, folder / "head.mp4", placement.into, pieces_dir
-                )
-            )
+            head = folder / "head.mp4"
+            order.append(pieces.transition(job.settings, previous_tail, head, placement.into, pieces_dir))
         order.append(folder / "segment.mp4")
         previous_tail = folder / "tail.mp4"
-    made = _side_by_side(*blends, workers=1)
-    pieces = [made[p] if isinstance(p, int) else p for p in order]
-    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in pieces)
+    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in order)
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"
     with fsutil.atomic_path(out, ".mp4") as tmp:
@@ -168,7 +151,7 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
                 str(tmp),
             ]
         )
-    _drop_unused(pieces_dir, {*pieces, title_tail})
+    _drop_unused(pieces_dir, {*order, title_tail})
     return out
 
 
@@ -181,126 +164,6 @@ def _drop_unused(pieces_dir: Path, used: set[Path]) -> None:
     for piece in pieces_dir.glob("*.mp4"):
         if piece not in used:
             piece.unlink()
-
-
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _transition(job: Job, tail: Path, head: Path, handover: timeline.Handover, pieces_dir: Path) -> Path:
-    """The tail of one scene blended into the head of the next: decoded, mixed frame by frame as the
-    renderer mixes its fades (I420, no conversion), encoded with the film's settings."""
-    v = job.settings.video
-    out = pieces_dir / f"x-{_key(file_digest(tail), file_digest(head), handover, v)}.mp4"
-    if out.exists():
-        return out
-    count = round(handover.seconds * v.fps)
-    with contextlib.ExitStack() as stack:
-        outgoing = stack.enter_context(proc.popen_stdout(_decoder(tail, count)))
-        incoming = stack.enter_context(proc.popen_stdout(_decoder(head, count)))
-
-        def frames() -> Iterator[np.ndarray]:
-            a, b = camera.Canvas(v.width, v.height), camera.Canvas(v.width, v.height)
-            for k in range(count):
-                _read_frame(outgoing, a, tail)
-                _read_frame(incoming, b, head)
-                into = (k + 0.5) / count  # how far into the next scene
-                if handover.kind == "fade":  # through black: out of the one, then into the other
-                    (a if into < 0.5 else b).fade(abs(1 - 2 * into))
-                    yield (a if into < 0.5 else b).data
-                else:
-                    yield cv2.addWeighted(a.data, 1 - into, b.data, into, 0, dst=a.data)
-
-        encode([(out, count)], frames(), job.settings)
-    return out
-
-
-def _decoder(piece: Path, count: int) -> list[str]:
-    return [
-        *media.FFMPEG,
-        "-threads",
-        "1",  # a few frames: one thread decodes them as fast, in a third of the memory
-        "-i",
-        str(piece),
-        "-frames:v",
-        str(count),
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-",
-    ]
-
-
-def _read_frame(decoder: subprocess.Popen[bytes], canvas: camera.Canvas, piece: Path) -> None:
-    assert decoder.stdout is not None
-    data = decoder.stdout.read(canvas.data.size)  # a pipe: read() waits for all of it, or the end
-    if len(data) != canvas.data.size:
-        raise StageError(f"{piece} is shorter than its transition")
-    canvas.data[:] = np.frombuffer(data, dtype=np.uint8).reshape(canvas.data.shape)
-
-
-def _title_card(
-    job: Job, layout: timeline.Layout, script: dict[str, Any], pieces_dir: Path
-) -> tuple[Path, Path]:
-    v = job.settings.video
-    page = script.get("title_page", {})
-    lines = _title_lines(script.get("title", ""), page)
-    key = _key(lines, v, layout.title.out)
-    body, tail = pieces_dir / f"title-{key}.mp4", pieces_dir / f"title-{key}-tail.mp4"
-    if body.exists() and (tail.exists() or not layout.title.out.seconds):
-        return body, tail
-    image = title_image(lines, v.width, v.height)
-    total = camera.frame_count(layout.title.duration, v.fps)
-    tail_frames = round(layout.title.out.seconds * v.fps)
-    move = camera.plan("push in")
-    move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
-    stream = camera.frames(
-        camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
-    )
-    encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), job.settings)
-    return body, tail
-
-
-def _title_lines(title: str, page: dict[str, str]) -> list[tuple[str, str]]:
-    """(style, text) lines of the title card, from the title page as the script wrote it."""
-    lines = [("title", _plain(title))]
-    credit = _plain(page.get("Credit", page.get("credit", "")))
-    author = _plain(page.get("Author", page.get("Authors", page.get("author", ""))))
-    if author:
-        lines.append(("small", credit or "by"))
-        lines.append(("name", author))
-    source = _plain(page.get("Source", ""))
-    if source:
-        lines.append(("small", source))
-    return lines
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[*_]", "", str(text))).strip()
-
-
-def title_image(lines: list[tuple[str, str]], width: int, height: int) -> np.ndarray:
-    """A quiet title card: the title large, credit and author beneath, on a deep gradient."""
-    top, bottom = np.array([24, 28, 46], np.float32), np.array([58, 44, 70], np.float32)
-    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
-    image = Image.fromarray(np.broadcast_to(top + (bottom - top) * ramp, (height, width, 3)).astype(np.uint8))
-    draw = ImageDraw.Draw(image)
-    unit = height / 1080
-    sizes = {"title": 96, "name": 48, "small": 34}
-    blocks = []
-    for style, text in lines:
-        font = ImageFont.truetype(str(FONT_BOLD if style != "small" else FONT), int(sizes[style] * unit))
-        chars = max(12, int(width * 0.8 / (sizes[style] * unit * 0.55)))
-        for row in textwrap.wrap(text, chars)[:3] or [""]:
-            blocks.append((row, font, style))
-    heights = [int(sizes[s] * unit * 1.35) for _, _, s in blocks]
-    y = (height - sum(heights)) / 2
-    for (row, font, style), h in zip(blocks, heights, strict=True):
-        colour = (246, 240, 228) if style == "title" else (214, 206, 220)
-        draw.text((width / 2, y + h / 2), row, font=font, fill=colour, anchor="mm")
-        y += h + (unit * 24 if style == "title" else 0)
-    return np.asarray(image)
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ... import backends, fsutil, media, proc, runner, subtitles, timeline
+from ... import backends, fsutil, log, media, proc, runner, subtitles, timeline
+from ...errors import Cancelled
 from ...runner import Job
 from ...settings import Settings
 from ..image.mouth import draw_mouth
@@ -209,3 +210,19 @@ def run(job: Job) -> None:
         iter(backend.frames(request)),
         job.settings,
     )
+    _make_pieces_around(job)
+
+
+def _make_pieces_around(job: Job) -> None:
+    """The title card and the transitions this scene completes, made now, while other scenes are
+    still being animated, rather than all at assembly. The assembler makes whatever is missing, so
+    a failure here is only logged (assembly will meet it again and report it)."""
+    from .. import pieces  # here, not at the top: pieces builds on this package
+
+    assert job.scene_dir is not None
+    try:
+        pieces.around(job.project, job.scene_dir.name, runner.film_settings(job.project))
+    except Cancelled:
+        raise
+    except Exception as exc:
+        log.get().warning("pieces not made ahead", error=str(exc))
