@@ -231,20 +231,27 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def tree_rss_mb(top: int) -> float:
-    """Resident memory of a process and all its descendants (FFmpeg, FluidSynth...), in MiB."""
+def tree_rss(top: int) -> list[tuple[str, float]]:
+    """(command, resident MiB) of a process and all its descendants (FFmpeg, FluidSynth...)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             parent = _ppid(entry.name)
             if parent is not None:
                 children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [top]
+    out, todo = [], [top]
     while todo:
         pid = todo.pop()
-        total += _rss_kb(pid)
+        out.append((_command(pid), _rss_kb(pid) / 1024))
         todo.extend(children.get(pid, []))
-    return total / 1024
+    return out
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
 
 
 class MemorySampler:
@@ -253,6 +260,7 @@ class MemorySampler:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak = 0.0
+        self.at_peak: list[tuple[str, float]] = []  # what the peak was made of
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -267,7 +275,10 @@ class MemorySampler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            tree = tree_rss(self.pid)
+            total = sum(mib for _, mib in tree)
+            if total > self.peak:
+                self.peak, self.at_peak = total, tree
             self.samples += 1
             self._stop.wait(MEMORY_POLL)
 
@@ -413,6 +424,7 @@ def measure_fresh(b: Bench) -> Fresh:
         "scenes": len(st["scenes"]),
     }
     b.results.extra["memory_samples"] = memory.samples
+    b.results.extra["memory_at_peak"] = [f"{name} {mib:.0f} MiB" for name, mib in memory.at_peak]
     b.results.add(Figure("film duration", fresh.duration, "s", note="(ffprobe of the published MP4)"))
     b.results.add(
         Figure("latency: drop to running", to_running, "s", note="(includes the 1 s stability wait)")
@@ -675,6 +687,9 @@ def stage_table(results: Results) -> str:
     critical = results.extra.get("critical_path_seconds")
     if critical is not None:
         lines.append(f"  critical path with a worker per scene: {critical:.2f} s")
+    at_peak = results.extra.get("memory_at_peak")
+    if at_peak:
+        lines.append("at the memory peak: " + ", ".join(at_peak))
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ streamed to FFmpeg twice: once to measure its loudness, once to apply the gain, 
 from __future__ import annotations
 
 import re
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ DUCK_RATIO = 6.0
 DUCK_ATTACK = 0.02  # seconds
 DUCK_RELEASE = 0.4  # seconds
 DUCK_BLOCK = 0.005  # seconds: the detector's resolution
+MIX_CHUNK = 1 << 20  # frames mixed at a time
 
 
 def duck_gain(key: np.ndarray, rate: int) -> np.ndarray:
@@ -74,12 +76,17 @@ def film_mix(project: Project, layout: timeline.Layout, s: Settings) -> np.ndarr
     mixed = np.repeat(dialogue[:, None], 2, axis=1)
     score_path = project.music_dir / "score.wav"
     if s.music.enabled and score_path.exists():
-        score, score_rate = read_wav(score_path)
-        assert score_rate == rate and score.ndim == 2, "the score is stereo at the film's sample rate"
+        with wave.open(str(score_path), "rb") as wav:
+            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (rate, 2, 2):
+                raise StageError(f"{score_path} is not 16-bit stereo at {rate} Hz")
+            score = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
         frames = min(len(score), len(mixed))
         # The score sits `level` dB under the dialogue and is pressed down further while someone speaks.
-        gain = duck_gain(dialogue, rate)[:frames] * np.float32(10 ** ((s.music.level + 12) / 20))
-        mixed[:frames] += score[:frames] * gain[:, None]
+        gain = duck_gain(dialogue[:frames], rate)
+        gain *= np.float32(10 ** ((s.music.level + 12) / 20) / 32768)
+        for a in range(0, frames, MIX_CHUNK):  # in chunks: a film's score as float is hundreds of MB
+            b = min(a + MIX_CHUNK, frames)
+            mixed[a:b] += score[a:b] * gain[a:b, None]
     return mixed
 
 

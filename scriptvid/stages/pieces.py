@@ -39,25 +39,20 @@ def around(project: Project, scene: str, settings: Settings) -> None:
     transitions into and out of it whose other side is animated in this run too."""
     names = timeline.scene_names(project)
     index = names.index(scene)
-    animated = {e["name"] for e in status.read(project).get("scenes", []) if "animate" in e.get("done", [])}
+    ready = {e["name"] for e in status.read(project).get("scenes", []) if "animate" in e.get("done", [])}
+    ready.add(scene)
     pieces_dir = project.render_dir / "pieces"
+    # the piece each scene's incoming transition starts from
+    tails = {i: project.scenes_dir / names[i - 1] / "tail.mp4" for i in range(1, len(names))}
     if index == 0:
-        script = fsutil.read_json(project.path / "script.json", {})
-        _, title_tail = title_card(settings, script, pieces_dir)
-    # (the tail before each side, the head after it) for the handovers into and out of this scene
-    for after in (index, index + 1):
-        if after >= len(names) or (after != index and names[after] not in animated):
+        tails[0] = title_card(settings, fsutil.read_json(project.path / "script.json", {}), pieces_dir)[1]
+    for i in (index, index + 1):  # into this scene, and into the next
+        if i == len(names) or names[i] not in ready or (i > 0 and names[i - 1] not in ready):
             continue
-        if after == 0:
-            before_tail = title_tail
-        elif names[after - 1] in animated or after - 1 == index:
-            before_tail = project.scenes_dir / names[after - 1] / "tail.mp4"
-        else:
-            continue
-        handover = timeline.incoming(project, names[after], settings)
+        handover = timeline.incoming(project, names[i], settings)
         if handover.seconds:
-            head = project.scenes_dir / names[after] / "head.mp4"
-            transition(settings, before_tail, head, handover, pieces_dir)
+            head = project.scenes_dir / names[i] / "head.mp4"
+            transition(settings, tails[i], head, handover, pieces_dir)
 
 
 def _key(*parts: Any) -> str:
