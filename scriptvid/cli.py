@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__, log, settings, status
+from . import __version__, heap, log, settings, status
 from .errors import ConfigError, InputError
 from .project import Project, Root
 
@@ -232,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log.setup()
+    heap.return_freed_memory()
     try:
         return int(args.func(args))
     except ConfigError as exc:

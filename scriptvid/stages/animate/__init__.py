@@ -153,8 +153,11 @@ def _subtitle_overlay(job: Job) -> camera.Overlay:
     return draw
 
 
-def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], settings: Settings) -> None:
-    """Stream frames into one FFmpeg per piece: the first `n` frames to the first path, and so on."""
+def encode(
+    pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], settings: Settings, threads: int = 0
+) -> None:
+    """Stream frames into one FFmpeg per piece: the first `n` frames to the first path, and so on.
+    `threads` limits x264's threads (each costs a frame's worth of memory; 0: x264 decides)."""
     video = settings.video
     for path, count in pieces:
         if count <= 0:
@@ -165,6 +168,7 @@ def encode(pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], setting
             "-frames:v",
             str(count),
             *media.x264_args(video),
+            *(["-threads", str(threads)] if threads else []),
             "-an",
             "-movflags",
             "+faststart",
