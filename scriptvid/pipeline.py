@@ -33,8 +33,17 @@ FILM_STAGES: tuple[runner.Stage, ...] = (music, mix, assemble, publish)
 assert tuple(s.NAME for s in SCENE_STAGES) == status.SCENE_STAGES
 assert tuple(s.NAME for s in FILM_STAGES) == status.FILM_STAGES
 
-# Film stages finish projects that are nearly done, so they go before new scene work.
-_PRIORITY = {PARSE.NAME: 5, **{s.NAME: 0 for s in SCENE_STAGES}, **{s.NAME: 10 for s in FILM_STAGES}}
+# Higher goes first. Film stages finish projects that are nearly done, so they go before new scene
+# work; a scene's short stages go before the long animations, so that every voice is ready early
+# (the score waits for all of them) and no scene's lipsync waits behind the other scenes' pictures.
+# Animations go longest first (see _priority), so the render does not end on one long scene while
+# the other workers have nothing left to do.
+_PRIORITY = {
+    PARSE.NAME: 5,
+    **{s.NAME: 1 for s in SCENE_STAGES},
+    animate.NAME: 0,
+    **{s.NAME: 10 for s in FILM_STAGES},
+}
 
 
 class Pipeline:
@@ -84,10 +93,21 @@ class Pipeline:
         self, stage: str, project: str, scene: str | None, run: int, attempt: int = 0, delay: float = 0.0
     ) -> None:
         task = self.tasks[stage]
+        priority = self._priority(stage, project, scene)
         if delay:
-            task.schedule((project, scene, run, attempt), delay=delay)
+            task.schedule((project, scene, run, attempt), delay=delay, priority=priority)
         else:
-            task(project, scene, run, attempt)
+            task(project, scene, run, attempt, priority=priority)
+
+    def _priority(self, stage: str, project: str, scene: str | None) -> float:
+        """The stage's priority; an animation's grows with its scene's length (0 to 0.999)."""
+        if stage != animate.NAME or scene is None:
+            return _PRIORITY[stage]
+        try:
+            cues = fsutil.read_json(self.root.project(project).scenes_dir / scene / "voice" / "cues.json", {})
+            return min(float(cues.get("duration", 0.0)), 999.0) / 1000
+        except (OSError, ValueError, TypeError, AttributeError):  # the task itself will say what is wrong
+            return 0.0
 
     # -- what follows each stage -------------------------------------------------------------
 
