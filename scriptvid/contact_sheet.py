@@ -27,18 +27,18 @@ class Panel:
     first_line: str  # the first line of dialogue, or of action
 
 
-def _thumbnail(image: Path, size: tuple[int, int], cache: Path) -> Image.Image:
-    """The frame scaled down; kept in `cache` under the frame's digest, since an edit rarely
-    changes more than one scene's picture and decoding a full-size PNG is most of the work."""
+def _thumbnail(image: Path, size: tuple[int, int], cache: Path) -> tuple[Image.Image, Path]:
+    """The frame scaled down, and where it is kept: in `cache` under the frame's digest, since an
+    edit rarely changes more than one scene's picture and decoding a full-size PNG is most of the work."""
     cached = cache / f"{file_digest(image)}-{size[0]}x{size[1]}.png"
     if cached.exists():
         with Image.open(cached) as thumb:
-            return thumb.convert("RGB")
+            return thumb.convert("RGB"), cached
     with Image.open(image) as frame:
         thumb = frame.convert("RGB").resize(size, Image.Resampling.LANCZOS)
     with fsutil.atomic_path(cached, ".png") as tmp:
         thumb.save(tmp, format="PNG", compress_level=1)
-    return thumb
+    return thumb, cached
 
 
 def render(panels: list[Panel], title: str, dest: Path, cache: Path) -> None:
@@ -60,10 +60,13 @@ def render(panels: list[Panel], title: str, dest: Path, cache: Path) -> None:
     small_bold = ImageFont.truetype(FONT_BOLD, 17)
     small = ImageFont.truetype(FONT, 15)
     draw.text((PAD, PAD), title, font=bold, fill=(40, 40, 52))
+    used: set[Path] = set()
     for i, panel in enumerate(panels):
         x = PAD + (i % columns) * (THUMB_WIDTH + PAD)
         y = header_h + (i // columns) * (thumb_h + caption_h + PAD)
-        sheet.paste(_thumbnail(panel.image, (THUMB_WIDTH, thumb_h), cache), (x, y))
+        thumb, kept = _thumbnail(panel.image, (THUMB_WIDTH, thumb_h), cache)
+        sheet.paste(thumb, (x, y))
+        used.add(kept)
         draw.rectangle((x, y, x + THUMB_WIDTH - 1, y + thumb_h - 1), outline=(60, 60, 70), width=1)
         heading = textwrap.shorten(f"{panel.number}. {panel.heading}", 48, placeholder="…")
         draw.text((x, y + thumb_h + 8), heading, font=small_bold, fill=(40, 40, 52))
@@ -73,7 +76,6 @@ def render(panels: list[Panel], title: str, dest: Path, cache: Path) -> None:
             draw.text((x, y + thumb_h + 32 + k * 19), row, font=small, fill=(90, 90, 100))
     with fsutil.atomic_path(dest, ".png") as tmp:
         sheet.save(tmp, format="PNG", optimize=False, compress_level=3)
-    used = {f"{file_digest(p.image)}-{THUMB_WIDTH}x{thumb_h}.png" for p in panels}
     for stale in cache.glob("*.png"):
-        if stale.name not in used:
+        if stale not in used:
             stale.unlink()
