@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ from ..project import Project
 from ..settings import Settings
 from .animate import camera, encode
 
+# Pieces are made one at a time per process: each is a decoder and an encoder of a few hundred MB,
+# made beside a scene's own render; two at once would take the daemon past its memory budget.
+_ONE_AT_A_TIME = threading.Lock()
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
@@ -70,7 +74,7 @@ def transition(
     count = round(handover.seconds * v.fps)
     stacked = camera.Canvas(v.width, 2 * v.height)  # the outgoing frame above the incoming one
     blended = camera.Canvas(v.width, v.height)
-    with proc.popen_stdout(_stacked_decoder(tail, head, count)) as decoder:
+    with _ONE_AT_A_TIME, proc.popen_stdout(_stacked_decoder(tail, head, count)) as decoder:
 
         def frames() -> Iterator[np.ndarray]:
             for k in range(count):
@@ -122,15 +126,16 @@ def title_card(settings: Settings, script: dict[str, Any], pieces_dir: Path) -> 
     body, tail = pieces_dir / f"title-{key}.mp4", pieces_dir / f"title-{key}-tail.mp4"
     if body.exists() and (tail.exists() or not out.seconds):
         return body, tail
-    image = title_image(lines, v.width, v.height)
-    total = camera.frame_count(timeline.TITLE_SECONDS, v.fps)
-    tail_frames = round(out.seconds * v.fps)
-    move = camera.plan("push in")
-    move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
-    stream = camera.frames(
-        camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
-    )
-    encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), settings, threads=1)
+    with _ONE_AT_A_TIME:
+        image = title_image(lines, v.width, v.height)
+        total = camera.frame_count(timeline.TITLE_SECONDS, v.fps)
+        tail_frames = round(out.seconds * v.fps)
+        move = camera.plan("push in")
+        move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
+        stream = camera.frames(
+            camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
+        )
+        encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), settings, threads=1)
     log.get().info("piece made", piece=body.name, kind="title")
     return body, tail
 
