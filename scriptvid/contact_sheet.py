@@ -32,13 +32,13 @@ def _thumbnail(image: Path, size: tuple[int, int], cache: Path) -> tuple[Image.I
     edit rarely changes more than one scene's picture and decoding a full-size PNG is most of the work."""
     cached = cache / f"{file_digest(image)}-{size[0]}x{size[1]}.png"
     if cached.exists():
-        with Image.open(cached) as thumb:
-            return thumb.convert("RGB"), cached
+        with Image.open(cached) as kept:
+            return kept.convert("RGB"), cached
     with Image.open(image) as frame:
-        thumb = frame.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+        small = frame.convert("RGB").resize(size, Image.Resampling.LANCZOS)
     with fsutil.atomic_path(cached, ".png") as tmp:
-        thumb.save(tmp, format="PNG", compress_level=1)
-    return thumb, cached
+        small.save(tmp, format="PNG", compress_level=1)
+    return small, cached
 
 
 def render(panels: list[Panel], title: str, dest: Path, cache: Path) -> None:
