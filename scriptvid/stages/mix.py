@@ -3,13 +3,16 @@ brought to the loudness target and encoded.
 
 It runs as soon as the score is done, while the scenes are still being animated, so the assembler
 only has to join picture and sound; an edit that changes only the picture skips it. The mix is made
-in memory (NumPy, where FFmpeg's sidechain filters cost a second per two minutes of film) and
-streamed to FFmpeg twice: once to measure its loudness, once to apply the gain, limit and encode.
+with NumPy (where FFmpeg's sidechain filters cost a second per two minutes of film), a chunk at a
+time, into a temporary raw file that FFmpeg reads twice: once to measure its loudness, once to apply
+the gain, limit and encode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import tempfile
 import wave
 from pathlib import Path
 from typing import Any
@@ -34,20 +37,30 @@ DUCK_RATIO = 6.0
 DUCK_ATTACK = 0.02  # seconds
 DUCK_RELEASE = 0.4  # seconds
 DUCK_BLOCK = 0.005  # seconds: the detector's resolution
-MIX_CHUNK = 1 << 20  # frames mixed at a time
+MIX_CHUNK = 240 * 4096  # frames mixed at a time (about 20 s; a whole number of 5 ms blocks)
 
 
 def duck_gain(key: np.ndarray, rate: int) -> np.ndarray:
-    """Per-sample gain (0..1] for the score, from the dialogue `key` (mono float).
+    """Per-sample gain (0..1] for the score, from the dialogue `key` (mono float)."""
+    centres, gain = _duck_blocks(key, rate)
+    return np.interp(np.arange(key.size), centres, gain).astype(np.float32)
 
-    An RMS detector with attack and release smooths the dialogue's power in 5 ms blocks; above the
+
+def _duck_blocks(key: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The score's gain at the centre of each 5 ms block (sample positions, gains).
+
+    An RMS detector with attack and release smooths the dialogue's power block by block; above the
     threshold the score is compressed by the ratio, below it passes untouched.
     """
     n = max(1, round(DUCK_BLOCK * rate))
     blocks = -(-key.size // n)
-    padded = np.zeros(blocks * n, dtype=np.float32)
-    padded[: key.size] = key
-    power = np.mean(np.square(padded.reshape(blocks, n), dtype=np.float64), axis=1)
+    power = np.empty(blocks)
+    for a in range(0, blocks, MIX_CHUNK // n):  # in chunks: no copy of the whole dialogue
+        b = min(a + MIX_CHUNK // n, blocks)
+        part = np.zeros((b - a) * n, dtype=np.float32)
+        source = key[a * n : b * n]
+        part[: source.size] = source
+        power[a:b] = np.mean(np.square(part.reshape(b - a, n), dtype=np.float64), axis=1)
     attack = 1 - np.exp(-DUCK_BLOCK / DUCK_ATTACK)
     release = 1 - np.exp(-DUCK_BLOCK / DUCK_RELEASE)
     envelope = np.empty(blocks)
@@ -59,13 +72,11 @@ def duck_gain(key: np.ndarray, rate: int) -> np.ndarray:
     gain = np.where(
         rms > DUCK_THRESHOLD, (np.maximum(rms, DUCK_THRESHOLD) / DUCK_THRESHOLD) ** (1 / DUCK_RATIO - 1), 1.0
     )
-    centres = (np.arange(blocks) + 0.5) * n
-    return np.interp(np.arange(key.size), centres, gain).astype(np.float32)
+    return (np.arange(blocks) + 0.5) * n, gain
 
 
-def film_mix(project: Project, layout: timeline.Layout, s: Settings) -> np.ndarray:
-    """Dialogue on the film's timeline with the score ducked under it: frames × 2, float32."""
-    rate = s.audio.sample_rate
+def _dialogue(project: Project, layout: timeline.Layout, rate: int) -> np.ndarray:
+    """Every scene's voice track on the film's timeline: mono float32."""
     dialogue = np.zeros(round(layout.duration * rate), dtype=np.float32)
     for placement in layout.scenes:
         track, track_rate = read_wav(project.scenes_dir / placement.name / "voice" / "track.wav")
@@ -73,30 +84,42 @@ def film_mix(project: Project, layout: timeline.Layout, s: Settings) -> np.ndarr
         i = round(placement.start * rate)
         j = min(i + track.size, dialogue.size)
         dialogue[i:j] += track[: j - i]
-    mixed = np.repeat(dialogue[:, None], 2, axis=1)
+    return dialogue
+
+
+def write_mix(project: Project, layout: timeline.Layout, s: Settings, out: Path) -> None:
+    """Dialogue on the film's timeline with the score ducked under it, to `out` as raw float32
+    stereo. Written a chunk at a time: a long film's mix in memory would be hundreds of MB."""
+    rate = s.audio.sample_rate
+    dialogue = _dialogue(project, layout, rate)
     score_path = project.music_dir / "score.wav"
-    if s.music.enabled and score_path.exists():
-        with wave.open(str(score_path), "rb") as wav:
-            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (rate, 2, 2):
+    with contextlib.ExitStack() as stack:
+        score = None
+        if s.music.enabled and score_path.exists():
+            score = stack.enter_context(wave.open(str(score_path), "rb"))
+            if (score.getframerate(), score.getnchannels(), score.getsampwidth()) != (rate, 2, 2):
                 raise StageError(f"{score_path} is not 16-bit stereo at {rate} Hz")
-            score = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
-        frames = min(len(score), len(mixed))
-        # The score sits `level` dB under the dialogue and is pressed down further while someone speaks.
-        gain = duck_gain(dialogue[:frames], rate)
-        gain *= np.float32(10 ** ((s.music.level + 12) / 20) / 32768)
-        for a in range(0, frames, MIX_CHUNK):  # in chunks: a film's score as float is hundreds of MB
-            b = min(a + MIX_CHUNK, frames)
-            mixed[a:b] += score[a:b] * gain[a:b, None]
-    return mixed
+            centres, ducked = _duck_blocks(dialogue, rate)
+            # The score sits `level` dB under the dialogue and is pressed down further while someone speaks.
+            level = 10 ** ((s.music.level + 12) / 20) / 32768
+        fh = stack.enter_context(open(out, "wb"))
+        for a in range(0, dialogue.size, MIX_CHUNK):
+            b = min(a + MIX_CHUNK, dialogue.size)
+            chunk = np.repeat(dialogue[a:b, None], 2, axis=1)
+            if score is not None:
+                pcm = np.frombuffer(score.readframes(b - a), dtype="<i2").reshape(-1, 2)
+                gain = np.interp(np.arange(a, a + len(pcm)), centres, ducked) * level
+                chunk[: len(pcm)] += pcm * gain.astype(np.float32)[:, None]
+            fh.write(chunk.astype("<f4", copy=False).tobytes())
 
 
-def _raw_input(rate: int) -> list[str]:
-    return ["-f", "f32le", "-ar", str(rate), "-ac", "2", "-i", "pipe:0"]
+def _raw_input(path: Path, rate: int) -> list[str]:
+    return ["-f", "f32le", "-ar", str(rate), "-ac", "2", "-i", str(path)]
 
 
-def measure(args: list[str], input: bytes | None = None, true_peak: bool = True) -> tuple[float, float]:
+def measure(args: list[str], true_peak: bool = True) -> tuple[float, float]:
     """EBU R128 integrated loudness (LUFS) and true peak (dBTP; -inf unless `true_peak`) of the
-    sound FFmpeg reads with `args` (an input file, or raw samples on stdin)."""
+    sound FFmpeg reads with `args`."""
     out = proc.run(
         [
             "ffmpeg",
@@ -111,7 +134,6 @@ def measure(args: list[str], input: bytes | None = None, true_peak: bool = True)
             "null",
             "-",
         ],
-        input=input,
         capture_stderr=True,
     )
     summary = out.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
@@ -157,11 +179,17 @@ def run(job: Job) -> None:
     the job with 4x oversampling, at several times the cost, for a film whose every edit runs this.)
     """
     s = job.settings
-    out = job.project.render_dir / "sound.m4a"
-    samples = film_mix(job.project, timeline.layout(job.project, s), s).tobytes()
-    job.project.render_dir.mkdir(exist_ok=True)
+    render = job.project.render_dir
+    render.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".mix-", dir=render) as tmp_dir:
+        mix = Path(tmp_dir) / "mix.f32"
+        write_mix(job.project, timeline.layout(job.project, s), s, mix)
+        _encode(mix, s, render / "sound.m4a")
+
+
+def _encode(mix: Path, s: Settings, out: Path) -> None:
     rate = s.audio.sample_rate
-    integrated = measure(_raw_input(rate), samples, true_peak=False)[0]
+    integrated = measure(_raw_input(mix, rate), true_peak=False)[0]
     # The limiter takes a little loudness off the peaks of speech; the gain gives it back.
     gain, trim = s.audio.loudness - integrated + LIMITER_MAKEUP_DB, 0.0
     limit = 10 ** ((s.audio.true_peak - 1.5) / 20)
@@ -172,7 +200,7 @@ def run(job: Job) -> None:
             proc.run(
                 [
                     *media.FFMPEG,
-                    *_raw_input(rate),
+                    *_raw_input(mix, rate),
                     "-af",
                     f"{graph},aformat=channel_layouts=stereo",
                     "-c:a",
@@ -182,8 +210,7 @@ def run(job: Job) -> None:
                     "-b:a",
                     BITRATE,
                     str(tmp),
-                ],
-                input=samples,
+                ]
             )
             got, peak = measure(["-i", str(tmp)])
             off = s.audio.loudness - got
