@@ -19,11 +19,10 @@ import wave
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from ... import backends, fsutil, log, scenes, timeline
 from ...fsutil import file_digest
 from ...runner import Job
+from . import pcm
 from .composer import Cue, guess_mood, scene_intensity
 from .fluidsynth import FluidSynthBackend, MusicRequest
 
@@ -136,17 +135,8 @@ def still_fits(previous: dict[str, Any], wanted: dict[str, Any], slack: float, c
 def fit(composed: Path, duration: float, out: Path) -> None:
     """`composed` made exactly `duration` long: silence after its end, or cut short under a fade."""
     with wave.open(str(composed), "rb") as wav:
-        rate, channels = wav.getframerate(), wav.getnchannels()
-        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, channels)
+        rate, length = wav.getframerate(), wav.getnframes()
     frames = round(duration * rate)
-    fitted = np.zeros((frames, channels), dtype="<i2")
-    fitted[: min(frames, len(pcm))] = pcm[:frames]
-    if frames < len(pcm):
-        fade = min(frames, round(REFIT_FADE * rate))
-        ramp = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))[:, None]
-        fitted[frames - fade :] = np.round(fitted[frames - fade :] * ramp).astype("<i2")
-    with fsutil.atomic_path(out, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(channels)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(fitted.tobytes())
+    fade = round(REFIT_FADE * rate) if frames < length else 0
+    with fsutil.atomic_path(out, ".wav") as tmp:
+        pcm.copy(composed, tmp, frames, fade=fade)

@@ -9,10 +9,9 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ... import proc
 from ...errors import ConfigError, StageError
+from . import pcm
 from .composer import Cue, compose
 
 FADE_OUT = 0.3  # seconds: the very end fades to silence, so a cut never clicks
@@ -77,20 +76,8 @@ class FluidSynthBackend:
                         f"fluidsynth wrote {wav.getnchannels()} channels of {8 * wav.getsampwidth()} bits;"
                         " expected 16-bit stereo"
                     )
-                pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
-            audio = np.zeros((frames, 2), dtype=np.float64)
-            audio[: min(frames, len(pcm))] = pcm[:frames]
-            rms = float(np.sqrt(np.mean(audio**2))) if frames else 0.0
-            peak = float(np.abs(audio).max()) if frames else 0.0
-            if rms > 0:
-                audio *= min(10 ** (LEVEL / 20) * 32767 / rms, 10 ** (PEAK / 20) * 32767 / peak)
-            fade = min(frames, round(FADE_OUT * req.sample_rate))
-            if fade:
-                audio[frames - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade)))[:, None]
+            rms, peak = pcm.levels(raw_path)
+            gain = min(10 ** (LEVEL / 20) * 32767 / rms, 10 ** (PEAK / 20) * 32767 / peak) if rms > 0 else 1.0
             part = Path(tmp) / "out.wav"
-            with wave.open(str(part), "wb") as wav:
-                wav.setnchannels(2)
-                wav.setsampwidth(2)
-                wav.setframerate(req.sample_rate)
-                wav.writeframes(np.clip(np.round(audio), -32768, 32767).astype("<i2").tobytes())
+            pcm.copy(raw_path, part, frames, gain, fade=round(FADE_OUT * req.sample_rate))
             os.replace(part, out_wav)

@@ -1,0 +1,45 @@
+"""16-bit stereo WAVs copied a chunk at a time: a long film's score is hundreds of MB as floats."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+CHUNK = 1 << 18  # frames at a time (about 5 s)
+
+
+def levels(path: Path) -> tuple[float, float]:
+    """RMS and peak of a 16-bit WAV, in sample units (full scale 32768)."""
+    total, count, peak = 0.0, 0, 0.0
+    with wave.open(str(path), "rb") as wav:
+        while chunk := wav.readframes(CHUNK):
+            pcm = np.frombuffer(chunk, dtype="<i2").astype(np.float64)
+            total += float(np.dot(pcm, pcm))
+            count += pcm.size
+            peak = max(peak, float(np.abs(pcm).max()))
+    return (np.sqrt(total / count) if count else 0.0), peak
+
+
+def copy(source: Path, out: Path, frames: int, gain: float = 1.0, fade: int = 0) -> None:
+    """`source` to `out` (a path nobody reads yet), exactly `frames` long: cut, or padded with
+    silence; times `gain`; its last `fade` frames faded out along a raised cosine."""
+    with wave.open(str(source), "rb") as src, wave.open(str(out), "wb") as dst:
+        channels = src.getnchannels()
+        dst.setnchannels(channels)
+        dst.setsampwidth(2)
+        dst.setframerate(src.getframerate())
+        fade = min(fade, frames)
+        ramp = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade)) if fade else np.ones(0)
+        for start in range(0, frames, CHUNK):
+            n = min(CHUNK, frames - start)
+            pcm = np.zeros((n, channels))
+            read = np.frombuffer(src.readframes(n), dtype="<i2").reshape(-1, channels)
+            pcm[: len(read)] = read
+            pcm *= gain
+            # the part of the fade that falls in this chunk
+            lo, hi = max(start, frames - fade), start + n
+            if lo < hi:
+                pcm[lo - start :] *= ramp[lo - (frames - fade) :][: hi - lo, None]
+            dst.writeframes(np.clip(np.round(pcm), -32768, 32767).astype("<i2").tobytes())
