@@ -35,6 +35,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     root = _root(args)
     layers, effective = _service_settings(args, root)
     _check_backends(effective)
+    heap.return_freed_memory()
     Service(root, layers, effective).run()
     return 0
 
@@ -54,6 +55,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     root.ensure()
     layers, effective = _service_settings(args, root)
     _check_backends(effective)
+    heap.return_freed_memory()
     # Copy, not move: the file is the user's, outside the inbox.
     project = create_project(root, source.stem)
     shutil.copy2(source, project.source_dir / source.name)
@@ -232,7 +234,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log.setup()
-    heap.return_freed_memory()
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -10,7 +10,6 @@ every block of 1 MiB or more in its own mapping, returned to the system the mome
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 _M_ARENA_MAX = -8
 _M_MMAP_THRESHOLD = -3
@@ -18,12 +17,8 @@ _M_MMAP_THRESHOLD = -3
 
 def return_freed_memory() -> None:
     """Set malloc's mmap threshold to 1 MiB (fixed) and its arenas to two; glibc only."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
         return
     mallopt(_M_MMAP_THRESHOLD, 1 << 20)

@@ -39,7 +39,8 @@ class Job:
     root: Root
     project: Project
     run: int
-    settings: Settings
+    settings: Settings  # in force here: the film's, with a scene's own `settings:` on top
+    film: Settings  # the film's, which the film-wide timeline (transitions, title card) follows
     scene_dir: Path | None = None
     spec: SceneSpec | None = None
 
@@ -76,23 +77,27 @@ def fingerprint(stage: str, inputs: dict[str, Any]) -> str:
 
 def film_settings(project: Project) -> Settings:
     """The project's settings from its project.yaml (written by parse), checked as input."""
-    data = settings.load_yaml(project.settings_file)
-    return settings.build(
-        [(str(project.settings_file), settings.project_layer(data, str(project.settings_file)))]
-    )
+    return settings.build([_film_layer(project)])
+
+
+def _film_layer(project: Project) -> tuple[str, dict[str, Any]]:
+    name = str(project.settings_file)
+    return name, settings.project_layer(settings.load_yaml(project.settings_file), name)
 
 
 def make_job(root: Root, project: Project, run: int, scene: str | None) -> Job:
     if scene is None:
         film = film_settings(project) if project.settings_file.exists() else settings.build([])
-        return Job(root, project, run, film)
+        return Job(root, project, run, film, film)
     scene_dir = project.scenes_dir / scene
     if not (scene_dir / "scene.yaml").is_file():
         raise InputError("scene.yaml is missing; re-drop the script or restore the file", file=str(scene_dir))
     spec = scenes.read(scene_dir / "scene.yaml")
-    base = settings.load_yaml(project.settings_file)
-    film = settings.build([("project.yaml", base), ("scene.yaml", spec.settings)])
-    return Job(root, project, run, film, scene_dir, spec)
+    layer = _film_layer(project)
+    film = settings.build([layer])
+    return Job(
+        root, project, run, settings.build([layer, ("scene.yaml", spec.settings)]), film, scene_dir, spec
+    )
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def run(job: Job) -> None:
     layout = timeline.layout(job.project, job.settings)
     script = fsutil.read_json(job.project.path / "script.json", {})
 
-    sound = render / "sound.m4a"  # made by the mix stage, while the scenes were animated
+    sound = mix.sound_file(job.project)  # made while the scenes were animated
     # The picture and the contact sheet need nothing of each other: while one waits on FFmpeg the
     # other uses the second core, which the scenes no longer need.
     video, _ = _side_by_side(

@@ -165,8 +165,13 @@ def inputs(job: Job) -> dict[str, Any]:
     }
 
 
+def sound_file(project: Project) -> Path:
+    """The film's encoded sound, which assemble muxes beside the picture."""
+    return project.render_dir / "sound.m4a"
+
+
 def outputs(job: Job) -> list[Path]:
-    return [job.project.render_dir / "sound.m4a"]
+    return [sound_file(job.project)]
 
 
 def run(job: Job) -> None:
@@ -184,7 +189,7 @@ def run(job: Job) -> None:
     with tempfile.TemporaryDirectory(prefix=".mix-", dir=render) as tmp_dir:
         mix = Path(tmp_dir) / "mix.f32"
         write_mix(job.project, timeline.layout(job.project, s), s, mix)
-        _encode(mix, s, render / "sound.m4a")
+        _encode(mix, s, sound_file(job.project))
 
 
 def _encode(mix: Path, s: Settings, out: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ... import backends, fsutil, log, media, proc, runner, subtitles, timeline
+from ... import backends, fsutil, log, media, proc, subtitles, timeline
 from ...errors import Cancelled
 from ...runner import Job
 from ...settings import Settings
@@ -65,11 +65,10 @@ BACKENDS: dict[str, type[Backend]] = {CameraBackend.NAME: CameraBackend}
 
 def _handovers(job: Job) -> tuple[timeline.Handover, timeline.Handover]:
     assert job.scene_dir is not None
-    film = runner.film_settings(job.project)
     name = job.scene_dir.name
     return (
-        timeline.incoming(job.project, name, film),
-        timeline.outgoing(job.project, name, job.scene.scene.transition, film),
+        timeline.incoming(job.project, name, job.film),
+        timeline.outgoing(job.project, name, job.scene.scene.transition, job.film),
     )
 
 
@@ -225,7 +224,7 @@ def _make_pieces_around(job: Job) -> None:
 
     assert job.scene_dir is not None
     try:
-        pieces.around(job.project, job.scene_dir.name, runner.film_settings(job.project))
+        pieces.around(job.project, job.scene_dir.name, job.film)
     except Cancelled:
         raise
     except Exception as exc:
