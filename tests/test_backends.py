@@ -11,7 +11,7 @@ from PIL import Image
 
 from scriptvid.model import Line, Scene
 from scriptvid.stages import animate, image, lipsync, music, parse, voice
-from scriptvid.stages.music.composer import Cue
+from scriptvid.stages.music.interface import Cue
 from scriptvid.stages.voice.profile import VoiceProfile
 
 SCENE = Scene(

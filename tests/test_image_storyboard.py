@@ -12,15 +12,12 @@ import pytest
 from PIL import Image
 
 from scriptvid.model import Line, Scene
-from scriptvid.stages.image.mouth import draw_mouth
-from scriptvid.stages.image.storyboard import (
-    ImageRequest,
-    StoryboardBackend,
-    character_look,
-    choose_setting,
-    time_of_day,
-    validate_look,
-)
+from scriptvid.stages.image.interface import ImageRequest
+from scriptvid.stages.image.storyboard import StoryboardBackend
+from scriptvid.stages.image.storyboard.light import time_of_day
+from scriptvid.stages.image.storyboard.looks import character_look, validate_look
+from scriptvid.stages.image.storyboard.places import choose_setting
+from scriptvid.video.mouth import draw_mouth
 
 W, H = 640, 360
 

@@ -13,8 +13,10 @@ import pytest
 from scriptvid.errors import ConfigError
 from scriptvid.fsutil import file_digest
 from scriptvid.stages import music
-from scriptvid.stages.music.composer import MOODS, Cue, compose, guess_mood, scene_intensity
-from scriptvid.stages.music.fluidsynth import FluidSynthBackend, MusicRequest
+from scriptvid.stages.music.composer import compose
+from scriptvid.stages.music.fluidsynth import FluidSynthBackend
+from scriptvid.stages.music.interface import Cue, MusicRequest
+from scriptvid.stages.music.mood import MOODS, guess_mood, scene_intensity
 
 RATE = 48000
 

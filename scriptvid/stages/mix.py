@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from .. import fsutil, log, media, proc, timeline
+from ..audio import read_wav
 from ..errors import StageError
 from ..project import Project
 from ..runner import Job
 from ..settings import Settings
 from . import music, voice
-from .voice import read_wav
 
 NAME = "mix"
 BITRATE = "192k"

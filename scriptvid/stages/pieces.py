@@ -28,7 +28,9 @@ from ..errors import StageError
 from ..fsutil import file_digest
 from ..project import Project
 from ..settings import Settings
-from .animate import camera, encode
+from ..video import camera
+from ..video.canvas import Canvas
+from ..video.encode import encode
 
 # Pieces are made one at a time per process: each is a decoder and an encoder of a few hundred MB,
 # made beside a scene's own render; two at once would take the daemon past its memory budget.
@@ -72,8 +74,8 @@ def transition(
     if out.exists():
         return out
     count = round(handover.seconds * v.fps)
-    stacked = camera.Canvas(v.width, 2 * v.height)  # the outgoing frame above the incoming one
-    blended = camera.Canvas(v.width, v.height)
+    stacked = Canvas(v.width, 2 * v.height)  # the outgoing frame above the incoming one
+    blended = Canvas(v.width, v.height)
     with _ONE_AT_A_TIME, proc.popen_stdout(_stacked_decoder(tail, head, count)) as decoder:
 
         def frames() -> Iterator[np.ndarray]:
@@ -91,7 +93,7 @@ def transition(
                 yield blended.data
 
         # One thread: a few frames, made while other scenes are being rendered on the other cores.
-        encode([(out, count)], frames(), settings, threads=1)
+        encode([(out, count)], frames(), settings.video, threads=1)
     log.get().info("piece made", piece=out.name, kind=handover.kind, head=head.parent.name)
     return out
 
@@ -108,7 +110,7 @@ def _stacked_decoder(tail: Path, head: Path, count: int) -> list[str]:
     ]
 
 
-def _read_frame(decoder: subprocess.Popen[bytes], canvas: camera.Canvas, short: str) -> None:
+def _read_frame(decoder: subprocess.Popen[bytes], canvas: Canvas, short: str) -> None:
     assert decoder.stdout is not None
     data = decoder.stdout.read(canvas.data.size)  # a pipe: read() waits for all of it, or the end
     if len(data) != canvas.data.size:
@@ -135,7 +137,7 @@ def title_card(settings: Settings, script: dict[str, Any], pieces_dir: Path) -> 
         stream = camera.frames(
             camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
         )
-        encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), settings, threads=1)
+        encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), settings.video, threads=1)
     log.get().info("piece made", piece=body.name, kind="title")
     return body, tail
 

@@ -14,12 +14,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ... import backends, fsutil, log, media, proc, subtitles, timeline
+from ... import backends, fsutil, log, subtitles, timeline
 from ...errors import Cancelled
 from ...runner import Job
-from ...settings import Settings
-from ..image.mouth import draw_mouth
-from . import camera
+from ...video import camera
+from ...video.canvas import Canvas
+from ...video.encode import encode
+from ...video.mouth import draw_mouth
 
 NAME = "animate"
 PIECES = ("head.mp4", "segment.mp4", "tail.mp4")
@@ -40,7 +41,7 @@ class Backend(Protocol):
     VERSION: str
 
     def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
-        """Exactly `req.frames` frames of `req.size` in I420 (`camera.Canvas` holds one)."""
+        """Exactly `req.frames` frames of `req.size` in I420 (`Canvas` holds one)."""
         ...
 
 
@@ -115,16 +116,15 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> camera.Overlay:
     tracks: dict[str, list[float]] = fsutil.read_json(job.out_dir / "mouths.json", {}).get("tracks", {})
     speaking = [f for f in figures if f["character"] in tracks]
 
-    def draw(canvas: camera.Canvas, index: int, matrix: np.ndarray) -> None:
-        zoom = matrix[0, 0]
+    def draw(canvas: Canvas, index: int, where: camera.Transform) -> None:
+        zoom = where.scale
         for figure in speaking:
             track = tracks[figure["character"]]
             opening = track[index] if index < len(track) else 0.0
             if opening <= 0.0:
                 continue  # a closed mouth is already in the picture
             m = figure["mouth"]
-            x = matrix[0, 0] * m["x"] + matrix[0, 2]
-            y = matrix[1, 1] * m["y"] + matrix[1, 2]
+            x, y = where.point(m["x"], m["y"])
             w, h = m["width"] * zoom, m["height"] * zoom
             # The patch covers the skin-coloured ground draw_mouth paints around a wide-open mouth.
             with canvas.patch(x - 1.5 * w, y - 1.5 * h, x + 1.5 * w, y + 2.5 * h) as (rgb, left, top):
@@ -142,7 +142,7 @@ def _subtitle_overlay(job: Job) -> camera.Overlay:
         picture, at = subtitles.caption(part.text, video.width, video.height)
         cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
 
-    def draw(canvas: camera.Canvas, index: int, _: np.ndarray) -> None:
+    def draw(canvas: Canvas, index: int, _: camera.Transform) -> None:
         for first, last, picture, (x, y) in cues:
             if first <= index < last:
                 h, w = picture.shape[:2]
@@ -150,32 +150,6 @@ def _subtitle_overlay(job: Job) -> camera.Overlay:
                     subtitles.draw(rgb, picture, (x - left, y - top))
 
     return draw
-
-
-def encode(
-    pieces: list[tuple[Path, int]], frames: Iterator[np.ndarray], settings: Settings, threads: int = 0
-) -> None:
-    """Stream frames into one FFmpeg per piece: the first `n` frames to the first path, and so on.
-    `threads` limits x264's threads (each costs a frame's worth of memory; 0: x264 decides)."""
-    video = settings.video
-    for path, count in pieces:
-        if count <= 0:
-            continue
-        args = [
-            *media.FFMPEG,
-            *media.raw_video_input(video.width, video.height, video.fps),
-            "-frames:v",
-            str(count),
-            *media.x264_args(video),
-            *(["-threads", str(threads)] if threads else []),
-            "-an",
-            "-movflags",
-            "+faststart",
-        ]
-        with fsutil.atomic_path(path, ".mp4") as tmp, proc.popen_stdin([*args, str(tmp)]) as ff:
-            assert ff.stdin is not None
-            for _ in range(count):
-                ff.stdin.write(next(frames).data)
 
 
 def run(job: Job) -> None:
@@ -190,9 +164,9 @@ def run(job: Job) -> None:
     if job.settings.subtitles.burn_in:
         overlays.append(_subtitle_overlay(job))
 
-    def overlay(canvas: camera.Canvas, index: int, matrix: np.ndarray) -> None:
+    def overlay(canvas: Canvas, index: int, where: camera.Transform) -> None:
         for draw in overlays:
-            draw(canvas, index, matrix)
+            draw(canvas, index, where)
 
     request = AnimateRequest(
         folder=job.out_dir,
@@ -211,7 +185,7 @@ def run(job: Job) -> None:
             (job.out_dir / "tail.mp4", tail),
         ],
         iter(backend.frames(request)),
-        job.settings,
+        job.settings.video,
     )
     _make_pieces_around(job)
 

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from ... import backends, fsutil
 from ...runner import Job
-from .storyboard import ImageRequest, StoryboardBackend
+from .interface import LAYER_FILES, ImageRequest
+from .storyboard import StoryboardBackend
 
 NAME = "image"
 
@@ -30,7 +31,6 @@ class Backend(Protocol):
 
 
 BACKENDS: dict[str, type[Backend]] = {StoryboardBackend.NAME: StoryboardBackend}
-LAYER_FILES = ("background.png", "figures.png", "figures.json")
 
 
 def _looks(job: Job) -> dict[str, dict[str, Any]]:

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ... import backends, fsutil
+from ...audio import read_wav
 from ...runner import Job
-from ..voice import read_wav
 
 NAME = "lipsync"
 

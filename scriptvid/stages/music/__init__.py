@@ -19,12 +19,12 @@ import wave
 from pathlib import Path
 from typing import Any, Protocol
 
-from ... import backends, fsutil, log, scenes, timeline
+from ... import audio, backends, fsutil, log, scenes, timeline
 from ...fsutil import file_digest
 from ...runner import Job
-from . import pcm
-from .composer import Cue, guess_mood, scene_intensity
-from .fluidsynth import FluidSynthBackend, MusicRequest
+from .fluidsynth import FluidSynthBackend
+from .interface import Cue, MusicRequest
+from .mood import guess_mood, scene_intensity
 
 NAME = "music"
 REFIT_FADE = 1.5  # seconds: a score cut short fades out over this much of its end
@@ -139,4 +139,4 @@ def fit(composed: Path, duration: float, out: Path) -> None:
     frames = round(duration * rate)
     fade = round(REFIT_FADE * rate) if frames < length else 0
     with fsutil.atomic_path(out, ".wav") as tmp:
-        pcm.copy(composed, tmp, frames, fade=fade)
+        audio.copy(composed, tmp, frames, fade=fade)

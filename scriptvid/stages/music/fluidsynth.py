@@ -6,26 +6,16 @@ import os
 import shutil
 import tempfile
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 
-from ... import proc
+from ... import audio, proc
 from ...errors import ConfigError, StageError
-from . import pcm
-from .composer import Cue, compose
+from .composer import compose
+from .interface import MusicRequest
 
 FADE_OUT = 0.3  # seconds: the very end fades to silence, so a cut never clicks
 LEVEL = -20.0  # dBFS RMS of the score before mixing: moods and instruments differ by several dB
 PEAK = -1.0  # dBFS: the level is lowered rather than let a peak come closer than this to clipping
-
-
-@dataclass(frozen=True)
-class MusicRequest:
-    duration: float  # seconds: the film's length, which the WAV matches to the sample frame
-    cues: tuple[Cue, ...]
-    mood: str
-    seed: int
-    sample_rate: int = 48000
 
 
 class FluidSynthBackend:
@@ -76,8 +66,8 @@ class FluidSynthBackend:
                         f"fluidsynth wrote {wav.getnchannels()} channels of {8 * wav.getsampwidth()} bits;"
                         " expected 16-bit stereo"
                     )
-            rms, peak = pcm.levels(raw_path)
+            rms, peak = audio.levels(raw_path)
             gain = min(10 ** (LEVEL / 20) * 32767 / rms, 10 ** (PEAK / 20) * 32767 / peak) if rms > 0 else 1.0
             part = Path(tmp) / "out.wav"
-            pcm.copy(raw_path, part, frames, gain, fade=round(FADE_OUT * req.sample_rate))
+            audio.copy(raw_path, part, frames, gain, fade=round(FADE_OUT * req.sample_rate))
             os.replace(part, out_wav)

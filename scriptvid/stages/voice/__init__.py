@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import re
-import wave
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ... import backends, fsutil
+from ...audio import write_wav
 from ...model import Line
 from ...runner import Job
 from .piper import PiperBackend
@@ -196,22 +196,3 @@ def _chunks(sentences: list[str], max_chars: int) -> list[str]:
         if sentence:
             out.append(sentence)
     return out
-
-
-def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
-    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
-    with fsutil.atomic_path(path, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(channels)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm.tobytes())
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """A 16-bit WAV as float32 (mono: 1-D; stereo: frames × 2) and its rate."""
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        channels = wav.getnchannels()
-        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
-    return (data if channels == 1 else data.reshape(-1, channels)), rate

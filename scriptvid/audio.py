@@ -1,4 +1,5 @@
-"""16-bit stereo WAVs copied a chunk at a time: a long film's score is hundreds of MB as floats."""
+"""WAV files: read and written whole (a scene's voice), or copied a chunk at a time (a long film's
+score is hundreds of MB as floats)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
+
+from . import fsutil
 
 CHUNK = 1 << 18  # frames at a time (about 5 s)
 
@@ -43,3 +46,23 @@ def copy(source: Path, out: Path, frames: int, gain: float = 1.0, fade: int = 0)
             if lo < hi:
                 pcm[lo - start :] *= ramp[lo - (frames - fade) :][: hi - lo, None]
             dst.writeframes(np.clip(np.round(pcm), -32768, 32767).astype("<i2").tobytes())
+
+
+def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
+    """Float audio in -1..1 (mono: 1-D; frames x channels otherwise) as a 16-bit WAV, atomically."""
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
+    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
+    with fsutil.atomic_path(path, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit WAV as float32 (mono: 1-D; stereo: frames x 2) and its rate."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        channels = wav.getnchannels()
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+    return (data if channels == 1 else data.reshape(-1, channels)), rate

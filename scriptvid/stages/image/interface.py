@@ -1,0 +1,32 @@
+"""What an image backend is asked for and what it must write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ...model import Scene
+
+# Besides image.png, what a backend that knows the scene's layers writes (the drawn storyboard does):
+# the setting without people (with a margin for the camera), the people alone, where each mouth is.
+LAYER_FILES = ("background.png", "figures.png", "figures.json")
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    scene: Scene
+    prompt: str  # the scene's image prompt
+    seed: int  # the same request with the same seed gives the same picture
+    width: int
+    height: int
+    looks: Mapping[str, Mapping[str, Any]]  # per-character overrides, keys upper-case names
+    title: str  # the film's
+
+
+class Backend(Protocol):
+    def render(self, req: ImageRequest, out_dir: Path) -> None:
+        """Write `image.png` (req.width x req.height) into the empty folder `out_dir`, and, where the
+        backend knows them, the layers: background.png, figures.png and figures.json."""
+        ...
