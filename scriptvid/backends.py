@@ -1,31 +1,174 @@
-"""Backend registries: a dict per stage from name to class, one instance per worker process."""
+"""Backends: for each stage, the backends there are by name, and the one way they are built.
+
+`CATALOGUE` names each backend's class as "module:Class" and is all that the settings and the
+command line need: a class is imported only when its backend is checked or used, and a backend's
+heavy libraries (torch, diffusers, ...) only when it is loaded.
+
+A backend class (a subclass of `Backend`) says what it is (`NAME`, `VERSION`), has a settings
+section of its own (`settings.<NAME>`), answers `check(section)` cheaply (its library and model
+present?), names the files its output depends on (`model_paths`), says its pool (`cpu` or `gpu`)
+and whether one instance may serve several threads at once. It is loaded (constructed with its
+section) lazily, once per worker process and section, by `use()`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import importlib
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 
-_instances: dict[tuple[str, str], Any] = {}
-_lock = threading.Lock()
+if TYPE_CHECKING:
+    from .settings import Settings
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "parse": {"text": "scriptvid.stages.parse.text:TextParser"},
+    "image": {"storyboard": "scriptvid.stages.image.storyboard:StoryboardBackend"},
+    "animate": {"camera": "scriptvid.stages.animate.camera:CameraBackend"},
+    "voice": {"piper": "scriptvid.stages.voice.piper:PiperBackend"},
+    "lipsync": {"mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend"},
+    "music": {"fluidsynth": "scriptvid.stages.music.fluidsynth:FluidSynthBackend"},
+}
 
 
-def get(stage: str, name: str, registry: Mapping[str, Callable[[], Any]]) -> Any:
-    """The backend `name` of `stage`, created once (models are loaded once per worker)."""
-    if name not in registry:
+class Backend:
+    """What every backend has; a stage's interface.py adds the method the stage calls."""
+
+    NAME = ""
+    VERSION = "1"
+    # Whether one instance may be used by several threads at once. A model on a GPU may not: its
+    # stage's steps then take turns on it, one at a time per worker process.
+    CONCURRENT = True
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    @classmethod
+    def check(cls, settings: Any) -> str:
+        """Empty when the backend can be used here; else what is missing and how to get it."""
+        return ""
+
+    @classmethod
+    def model_paths(cls, settings: Any) -> list[Path]:
+        """The model files or folders that the output depends on (their digest is in the identity)."""
+        return []
+
+    @classmethod
+    def pool(cls, settings: Any) -> str:
+        """`gpu` when this backend runs on a GPU, else `cpu`: its steps go to that pool's workers."""
+        return "cpu"
+
+
+def backend_class(stage: str, name: str) -> type[Backend]:
+    if name not in CATALOGUE[stage]:
         raise ConfigError(
-            f"unknown {stage} backend {name!r}; choose one of {', '.join(sorted(registry))}",
+            f"unknown {stage} backend {name!r}; choose one of {', '.join(CATALOGUE[stage])}",
             key=f"backends.{stage}",
         )
-    with _lock:
-        key = (stage, name)
-        if key not in _instances:
-            _instances[key] = registry[name]()
-        return _instances[key]
+    module, _, attr = CATALOGUE[stage][name].partition(":")
+    cls: type[Backend] = getattr(importlib.import_module(module), attr)
+    return cls
 
 
-def identity(backend: Any) -> dict[str, str]:
-    """What a fingerprint records of a backend: a new version redoes its outputs."""
-    return {"backend": str(backend.NAME), "version": str(backend.VERSION)}
+def configured(stage: str, settings: Settings) -> tuple[type[Backend], Any]:
+    """The class of the backend `settings` names for `stage`, and its settings section."""
+    name = getattr(settings.backends, stage)
+    return backend_class(stage, name), getattr(settings, name)
+
+
+def problems(settings: Settings) -> dict[str, str]:
+    """`backends.<stage>` -> what is missing, for every configured backend that cannot be used here."""
+    out = {}
+    for stage in CATALOGUE:
+        cls, section = configured(stage, settings)
+        missing = cls.check(section)
+        if missing:
+            out[f"backends.{stage}"] = f"{cls.NAME}: {missing}"
+    return out
+
+
+def pool(stage: str, settings: Settings) -> str:
+    cls, section = configured(stage, settings)
+    return cls.pool(section)
+
+
+def identity(stage: str, settings: Settings) -> dict[str, Any]:
+    """What a fingerprint records of a stage's backend: its name and version, its settings and a
+    digest of its model, so that another model or another setting redoes what the backend made."""
+    cls, section = configured(stage, settings)
+    return {
+        "backend": cls.NAME,
+        "version": cls.VERSION,
+        "settings": dataclasses.asdict(section),
+        "model": [model_digest(p) for p in cls.model_paths(section)],
+    }
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Slot:
+    """One loaded backend: loading it holds only its own slot, never the others."""
+
+    loading: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    backend: Backend | None = None
+    turns: threading.Lock | None = None  # held while in use, for a backend that serves one at a time
+
+
+_slots: dict[tuple[str, str, str], _Slot] = {}
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def use(stage: str, settings: Settings) -> Iterator[Any]:
+    """The stage's backend, loaded on first use in this process; held alone while in the block when
+    it may not serve two threads at once."""
+    cls, section = configured(stage, settings)
+    with _slots_lock:
+        slot = _slots.setdefault((stage, cls.NAME, repr(section)), _Slot())
+    with slot.loading:
+        if slot.backend is None:
+            missing = cls.check(section)
+            if missing:
+                raise ConfigError(f"{cls.NAME}: {missing}", key=f"backends.{stage}")
+            slot.backend = cls(section)
+            slot.turns = None if cls.CONCURRENT else threading.Lock()
+    if slot.turns is None:
+        yield slot.backend
+        return
+    with slot.turns:
+        yield slot.backend
+
+
+# -- identity of a model -----------------------------------------------------------------------------
+
+# Files up to this size are configs, vocabularies and weight indexes: hashed whole. Larger ones are
+# weights: their name and size stand for them (hashing gigabytes on every fingerprint would cost minutes).
+_SMALL = 1 << 20
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def model_digest(path: Path) -> str:
+    """A digest of a model file or folder: what changes when the model is swapped or retrained."""
+    if not path.exists():
+        return f"missing:{path}"
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256()
+    for file in files:
+        stat = file.stat()
+        name = str(file.relative_to(path)) if path.is_dir() else file.name
+        if stat.st_size <= _SMALL:
+            key = (str(file), stat.st_size, stat.st_mtime_ns)
+            if key not in _digests:
+                _digests[key] = hashlib.sha256(file.read_bytes()).hexdigest()
+            h.update(f"{name}\0{_digests[key]}\n".encode())
+        else:
+            h.update(f"{name}\0{stat.st_size}\n".encode())
+    return h.hexdigest()[:24]

@@ -1,4 +1,4 @@
-"""The command line: `scriptvid daemon | render FILE | parse FILE | status | resume NAME`."""
+"""The command line: `scriptvid daemon | worker | render | parse | status | resume | backends`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__, heap, log, settings, status
+from . import __version__, backends, heap, log, settings
 from .errors import ConfigError, InputError
-from .project import Project, Root
+from .project import Root
 
 
 def _root(args: argparse.Namespace) -> Root:
@@ -24,6 +26,15 @@ def _root(args: argparse.Namespace) -> Root:
 def _service_settings(args: argparse.Namespace, root: Root) -> tuple[list[tuple[str, dict[str, Any]]], Any]:
     layers = settings.service_layers(root.path, Path(args.config) if args.config else None)
     return layers, settings.build(layers)
+
+
+def _check_backends(effective: settings.Settings) -> None:
+    """Every configured backend can be used here (cheaply checked, nothing loaded), or the service
+    refuses to start, saying what is missing."""
+    problems = backends.problems(effective)
+    if problems:
+        key, missing = next(iter(problems.items()))
+        raise ConfigError(missing, key=key)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -40,12 +51,54 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Workers of one pool, no watcher: where the stages of that pool run on another machine (or
+    beside the daemon)."""
+    from .daemon import systemd
+    from .daemon.service import open_ledger
+    from .pipeline import Pipeline
+    from .queue import consumer, make_queues
+
+    root = _root(args)
+    layers, effective = _service_settings(args, root)
+    _check_backends(effective)
+    heap.return_freed_memory()
+    root.ensure()
+    ledger = open_ledger(root, effective)
+    queues = make_queues(root)
+    pipeline = Pipeline(root, ledger, queues, layers, effective.daemon.retries)
+    workers = args.workers or (
+        effective.daemon.gpu_workers if args.pool == "gpu" else effective.daemon.workers
+    )
+    worker = consumer(queues[args.pool], workers)
+    worker.start()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
+    pipeline.heartbeat(stop)
+    systemd.notify("READY=1", f"STATUS=serving the {args.pool} pool")
+    log.get().info("worker ready", root=str(root.path), pool=args.pool, workers=workers)
+    try:
+        while not stop.wait(0.5):
+            systemd.notify("WATCHDOG=1")
+    finally:
+        systemd.notify("STOPPING=1")
+        from . import proc
+
+        proc.kill_all()
+        worker.stop(graceful=True)
+        log.get().info("worker stopped", pool=args.pool)
+    return 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """The daemon's stages in the foreground for one script, with a progress bar."""
     from . import intake
-    from .pipeline import Pipeline
+    from .daemon.service import open_ledger
+    from .graph import CPU, GPU
+    from .pipeline import Pipeline, cancel
     from .project import create_project
-    from .queue import make_huey
+    from .queue import consumer, make_queues
 
     source = Path(args.file)
     if not source.is_file():
@@ -56,45 +109,46 @@ def cmd_render(args: argparse.Namespace) -> int:
     layers, effective = _service_settings(args, root)
     _check_backends(effective)
     heap.return_freed_memory()
+    ledger = open_ledger(root, effective)
     # Copy, not move: the file is the user's, outside the inbox.
     project = create_project(root, source.stem)
     shutil.copy2(source, project.source_dir / source.name)
     sidecar = intake.sidecar_for(source)
     if sidecar is not None:
         shutil.copy2(sidecar, project.source_dir / sidecar.name)
-    intake.register(project, layers)
-    if status.read(project).get("state") == "failed":
-        return _report(status.read(project))
-    huey = make_huey(root)
-    pipeline = Pipeline(huey, root, retries=effective.daemon.retries)
-    consumer = huey.create_consumer(
-        workers=effective.daemon.workers,
-        worker_type="thread",
-        periodic=False,
-        initial_delay=0.05,
-        max_delay=0.5,
-    )
-    consumer.start()
-    pipeline.start(project, reason="scriptvid render")
+    intake.register(project, layers, ledger)
+    if ledger.status(project.name)["state"] == "failed":
+        return _report(ledger.status(project.name))
+    queues = make_queues(root)
+    pipeline = Pipeline(root, ledger, queues, layers, retries=effective.daemon.retries)
+    consumers: list[Any] = [
+        consumer(queues[CPU], effective.daemon.workers),
+        consumer(queues[GPU], effective.daemon.gpu_workers),
+    ]
+    for c in consumers:
+        c.start()
+    stop = threading.Event()
+    pipeline.heartbeat(stop)
+    pipeline.start(project.name, reason="scriptvid render")
     try:
-        final = _follow(project, quiet=args.quiet)
+        final = _follow(ledger, project.name, quiet=args.quiet)
     except KeyboardInterrupt:
         project.cancel_file.touch()
-        from .daemon.service import cancel
-
-        cancel(project)
-        final = status.read(project)
+        cancel(ledger, project.name)
+        final = ledger.status(project.name)
     finally:
-        consumer.stop(graceful=True)
+        stop.set()
+        for c in consumers:
+            c.stop(graceful=True)
     return _report(final)
 
 
-def _follow(project: Project, quiet: bool) -> dict[str, Any]:
-    """Draw a progress bar from status.json until the project ends."""
+def _follow(ledger: Any, name: str, quiet: bool) -> dict[str, Any]:
+    """Draw a progress bar from the ledger until the project ends."""
     tty = sys.stderr.isatty() and not quiet
     last = ""
     while True:
-        st = status.read(project)
+        st = ledger.status(name)
         state = st.get("state", "queued")
         if state in ("completed", "failed", "cancelled"):
             if tty:
@@ -102,7 +156,7 @@ def _follow(project: Project, quiet: bool) -> dict[str, Any]:
             return st
         progress = float(st.get("progress", 0.0))
         bar = "#" * int(progress * 30)
-        line = f"{project.name}: [{bar:<30}] {progress * 100:5.1f}%  {st.get('stage') or state}"
+        line = f"{name}: [{bar:<30}] {progress * 100:5.1f}%  {st.get('stage') or state}"
         if tty:
             sys.stderr.write("\r" + line.ljust(90))
             sys.stderr.flush()
@@ -140,8 +194,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from .daemon.service import open_ledger
+
     root = _root(args)
-    rows = [status.read(p) | {"project": p.name} for p in root.all_projects()]
+    _, effective = _service_settings(args, root)
+    if not effective.ledger.url and not (root.path / "ledger.db").exists():
+        rows: list[dict[str, Any]] = []
+    else:
+        ledger = open_ledger(root, effective)
+        rows = [ledger.status(name) for name in ledger.project_names()]
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -171,28 +232,62 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .daemon.service import open_ledger
     from .pipeline import Pipeline
-    from .queue import make_huey
+    from .queue import make_queues
 
     root = _root(args)
+    layers, effective = _service_settings(args, root)
     project = root.project(args.name)
-    if not project.status_file.is_file():
+    ledger = open_ledger(root, effective)
+    if not ledger.known(args.name):
         print(f"scriptvid: no project {args.name!r} under {root.projects}", file=sys.stderr)
         return 2
     project.cancel_file.unlink(missing_ok=True)
-    run = Pipeline(make_huey(root), root).start(project, reason="scriptvid resume")
-    print(f"{project.name}: queued (run {run}); a running daemon picks it up")
+    run = Pipeline(root, ledger, make_queues(root), layers).start(args.name, reason="scriptvid resume")
+    print(f"{args.name}: queued (run {run}); a running daemon picks it up")
     return 0
 
 
-def _check_backends(effective: settings.Settings) -> None:
-    """Every configured backend exists and can load, or the service refuses to start."""
-    from . import backends, pipeline
-
-    for stage in (pipeline.PARSE, *pipeline.SCENE_STAGES, *pipeline.FILM_STAGES):
-        registry = getattr(stage, "BACKENDS", None)
-        if registry is not None:
-            backends.get(stage.NAME, getattr(effective.backends, stage.NAME), registry)
+def cmd_backends(args: argparse.Namespace) -> int:
+    """Every stage's backends: which is configured, and whether each can be used here."""
+    root = _root(args)
+    _, effective = _service_settings(args, root)
+    rows = []
+    for stage, names in backends.CATALOGUE.items():
+        for name in names:
+            cls = backends.backend_class(stage, name)
+            section = getattr(effective, name)
+            missing = cls.check(section)
+            rows.append(
+                {
+                    "stage": stage,
+                    "backend": name,
+                    "configured": getattr(effective.backends, stage) == name,
+                    "usable": not missing,
+                    "missing": missing,
+                    "pool": cls.pool(section),
+                }
+            )
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    header = ("STAGE", "BACKEND", "CONFIGURED", "POOL", "USABLE HERE")
+    table = [header] + [
+        (
+            r["stage"],
+            r["backend"],
+            "yes" if r["configured"] else "",
+            r["pool"],
+            "yes" if r["usable"] else f"no: {r['missing']}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0 if all(r["usable"] for r in rows if r["configured"]) else 1
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -214,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("daemon", parents=[common], help="watch the inbox and render what arrives").set_defaults(
         func=cmd_daemon
     )
+    p = sub.add_parser("worker", parents=[common], help="run the steps of one pool (no watcher)")
+    p.add_argument("--pool", choices=("cpu", "gpu"), required=True)
+    p.add_argument("--workers", type=int, default=0, help="threads (default: daemon.workers / gpu_workers)")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("render", parents=[common], help="render one script in the foreground")
     p.add_argument("file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -228,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resume", parents=[common], help="resume a cancelled or failed project")
     p.add_argument("name")
     p.set_defaults(func=cmd_resume)
+    p = sub.add_parser("backends", parents=[common], help="every stage's backends and whether each is usable")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backends)
     return parser
 
 

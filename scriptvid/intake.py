@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import fsutil, log, settings, status
+from . import backends, fsutil, log, settings
 from .errors import InputError
+from .ledger import Ledger
 from .project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root, claim_file, create_project
 from .settings import Settings
 
@@ -45,7 +46,9 @@ def report_failure(root: Root, src: Path, message: str) -> Path:
     return report
 
 
-def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -> Project | None:
+def claim(
+    root: Root, script: Path, service: list[tuple[str, dict[str, Any]]], ledger: Ledger
+) -> Project | None:
     """Make a project of `script` (and its sidecar). None when another daemon took it first.
 
     A bad sidecar still makes a project, a failed one whose status.json names the file and the key,
@@ -61,7 +64,7 @@ def claim(root: Root, script: Path, service: list[tuple[str, dict[str, Any]]]) -
     sidecar = sidecar_for(script)
     if sidecar is not None:
         claim_file(sidecar, project.source_dir)
-    register(project, service)
+    register(project, service, ledger)
     log.get().info(
         "script taken from the inbox",
         project=project.name,
@@ -78,30 +81,13 @@ def adopt_sidecar(root: Root, project: Project) -> None:
         claim_file(left, project.source_dir)
 
 
-def register(project: Project, service: list[tuple[str, dict[str, Any]]]) -> None:
-    """status.json and project.yaml for a project whose script is in source/ (queued, or failed
-    with the reason when its sidecar cannot be used)."""
-    error = write_project_settings(project, service)
+def register(project: Project, service: list[tuple[str, dict[str, Any]]], ledger: Ledger) -> None:
+    """Record in the ledger a project whose script is in source/, with its project.yaml: ready to
+    start, or failed with the reason when its sidecar cannot be used. A project.yaml already there
+    (a project found again after a crash) is the person's and is kept."""
+    error = "" if project.settings_file.exists() else write_project_settings(project, service)
     script = project.script_file
-    status.update(
-        project,
-        lambda st: st.update(
-            project=project.name,
-            title=script.stem,
-            source=str(script),
-            state="failed" if error else "queued",
-            stage=None,
-            run=0,
-            renders=0,
-            created=status.now_iso(),
-            scenes=[],
-            outputs={},
-            errors=[{"stage": "parse", "scene": None, "message": error, "time": status.now_iso()}]
-            if error
-            else [],
-            **({"finished": status.now_iso()} if error else {}),
-        ),
-    )
+    ledger.register(project.name, title=script.stem, source=str(script), error=error)
     if error:
         log.get().error("project settings refused", project=project.name, error=error)
 
@@ -121,6 +107,9 @@ def write_project_settings(project: Project, service: list[tuple[str, dict[str, 
         film = effective_settings(project, service)
     except InputError as exc:
         return str(exc)
+    where = str(project.sidecar_file or "the settings")
+    for key, missing in backends.problems(film).items():
+        return str(InputError(f"cannot be used here: {missing}", file=where, key=key))
     text = fsutil.yaml_text(settings.film_settings_dict(film), header=PROJECT_HEADER).encode("utf-8")
     project.note_written({project.settings_file: text})
     fsutil.write_bytes(project.settings_file, text)

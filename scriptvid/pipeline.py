@@ -1,218 +1,216 @@
-"""What happens to a script, in order, and how the stages are wired to the queue.
+"""What happens to a script, in order, and how the steps are wired to the queues.
 
-    parse ──► per scene: image ──► voice ──► lipsync ──► animate ──┐
-                                    │                              ├──► assemble ──► publish
-                   (all scenes' voices) ──► music ──► mix ─────────┘
+    parse ──► title ────────────────────────────────────────────────┐
+      └──► per scene: image ──┐                                    │
+                      voice ──┴──► lipsync ──► animate ──► transition ──┐ (every scene)
+          (every scene's voice) ──► music ──► mix ─────────────────────┴──► assemble ──► publish
 
-Each stage is a Huey task with the stage's name. A task runs its stage through the runner
-(fingerprints, status.json, errors) and then enqueues what follows. The scenes fan out after parse
-and fan in twice, each exactly once per run, decided under the project lock: once every scene has
-its voice the film's length is known and the score is composed and mixed with the dialogue, while
-the scenes are animated; once every scene is animated and the sound is done, the film is assembled.
+`STEPS` is the table: for each step its stage, whether it runs once per film or once per scene, what
+it comes after, and the pool of workers it runs on. The ledger reads it to decide, inside each
+transition, which steps became ready; `Pipeline` hands those to the queue of their pool (one Huey
+queue per pool), and a worker runs each through the runner. Nothing else knows the order.
 
-The voice comes before the picture is animated because the scene's length is the length of its
-dialogue; lipsync turns the voice into mouth movements, and animate renders camera, parallax and
-mouths in one pass, so each scene is encoded once.
+The voice comes before the picture is animated because a scene lasts as long as its dialogue;
+lipsync turns the voice into mouth movements, and animate renders camera, parallax and mouths in
+one pass, so each scene is encoded once. A scene's `transition` is the blend from the scene before
+into it (or from the title card), made as soon as both sides are animated, so that assembly only
+joins what is there. `music` waits for every scene's voice: the film's length is known then, and
+the score and the sound are made while the pictures are still being animated.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any
 
 from huey import Huey
 
-from . import fsutil, log, runner, status
-from .project import Project, Root
-from .stages import animate, assemble, image, lipsync, mix, music, parse, publish, voice
+from . import backends, log, proc, runner
+from .graph import CPU, FILM, GPU, SCENE, Step, Table
+from .ledger import Ledger, Ready, this_worker
+from .project import Root
+from .stages import animate, assemble, image, lipsync, mix, music, parse, publish, title, transition, voice
 
-PARSE = parse
-SCENE_STAGES: tuple[runner.Stage, ...] = (image, voice, lipsync, animate)
-FILM_STAGES: tuple[runner.Stage, ...] = (music, mix, assemble, publish)
-# status.py reports progress by these names without importing the stages.
-assert tuple(s.NAME for s in SCENE_STAGES) == status.SCENE_STAGES
-assert tuple(s.NAME for s in FILM_STAGES) == status.FILM_STAGES
+# Higher priority goes first. Film steps finish projects that are nearly done, so they go before
+# new scene work; a scene's short steps go before the long animations, so that every voice is
+# ready early (the score waits for all of them); animations go longest first (see _priority), so a
+# render does not end on one long scene while the other workers have nothing left to do.
+STEPS = Table(
+    [
+        Step("parse", FILM, pool=CPU, priority=5, share=0.10),
+        Step("title", FILM, after=("parse",), pool=CPU, priority=2, share=0.02),
+        Step("image", SCENE, after=("parse",), pool=GPU, priority=1),
+        Step("voice", SCENE, after=("parse",), pool=GPU, priority=1),
+        Step("lipsync", SCENE, after=("image", "voice"), pool=GPU, priority=1),
+        Step("animate", SCENE, after=("lipsync",), pool=GPU, priority=0),
+        Step("transition", SCENE, after=("animate", "title"), after_previous=("animate",), priority=2),
+        Step("music", FILM, after_every=("voice",), pool=GPU, priority=10, share=0.04),
+        Step("mix", FILM, after=("music",), priority=10, share=0.04),
+        Step("assemble", FILM, after=("mix",), after_every=("transition",), priority=10, share=0.08),
+        Step("publish", FILM, after=("assemble",), priority=10, share=0.02),
+    ]
+)
 
-# Higher goes first. Film stages finish projects that are nearly done, so they go before new scene
-# work; a scene's short stages go before the long animations, so that every voice is ready early
-# (the score waits for all of them) and no scene's lipsync waits behind the other scenes' pictures.
-# Animations go longest first (see _priority), so the render does not end on one long scene while
-# the other workers have nothing left to do.
-_PRIORITY = {
-    PARSE.NAME: 5,
-    **{s.NAME: 1 for s in SCENE_STAGES},
-    animate.NAME: 0,
-    **{s.NAME: 10 for s in FILM_STAGES},
+STAGES: dict[str, runner.Stage] = {
+    s.NAME: s
+    for s in (parse, title, image, voice, lipsync, animate, transition, music, mix, assemble, publish)
 }
+assert set(STAGES) == set(STEPS.by_stage), "every step has its stage module"
+
+HEARTBEAT = 2.0  # seconds between renewals of this process's leases
+BUSY_WAIT = 1.0  # seconds before a step that waits for an older run's copy of itself tries again
 
 
 class Pipeline:
-    """The stages registered as tasks on one Huey instance, for the projects under one root."""
+    """The steps registered as tasks on the queues of their pools, for the projects under one root."""
 
-    def __init__(self, huey: Huey, root: Root, retries: int = 3) -> None:
-        self.huey = huey
-        self.root = root
-        self.retries = retries
-        log.copy_project_events_under(root.projects)
-        self.tasks: dict[str, Any] = {}
-        for stage in (PARSE, *SCENE_STAGES, *FILM_STAGES):
-            self.tasks[stage.NAME] = huey.task(name=stage.NAME, priority=_PRIORITY[stage.NAME])(
-                self._task_for(stage)
-            )
-
-    # -- starting ----------------------------------------------------------------------------
-
-    def start(self, project: Project, reason: str) -> int:
-        """Begin a new run of the whole pipeline; finished stages are skipped by fingerprint.
-
-        Tasks of an earlier run still in the queue see the new run number and drop themselves.
-        """
-
-        def change(st: dict[str, Any]) -> None:
-            st["run"] = int(st.get("run", 0)) + 1
-            st["state"] = "queued"
-            st["stage"] = None
-            st["reason"] = reason
-            st["queued"] = status.now_iso()
-            st["errors"] = []
-            st["attempts"] = {}
-            st["done"] = []
-            st["fanned_in"] = False
-            st["music_queued"] = False
-            for entry in st.get("scenes", []):
-                entry.update(state="queued", stage=None, done=[])
-            for key in ("started", "started_ts", "finished"):
-                st.pop(key, None)
-
-        st = status.update(project, change)
-        log.get().info("project queued", project=project.name, run=st["run"], reason=reason)
-        self._enqueue(PARSE.NAME, project.name, None, st["run"])
-        return int(st["run"])
-
-    def _enqueue(
-        self, stage: str, project: str, scene: str | None, run: int, attempt: int = 0, delay: float = 0.0
+    def __init__(
+        self,
+        root: Root,
+        ledger: Ledger,
+        queues: dict[str, Huey],
+        service: runner.Layers = (),
+        retries: int = 3,
+        stages: dict[str, runner.Stage] = STAGES,
     ) -> None:
-        task = self.tasks[stage]
-        priority = self._priority(stage, project, scene)
-        if delay:
-            task.schedule((project, scene, run, attempt), delay=delay, priority=priority)
-        else:
-            task(project, scene, run, attempt, priority=priority)
+        self.root = root
+        self.ledger = ledger
+        self.queues = queues
+        self.service = service
+        self.retries = retries
+        self.stages = stages
+        self.worker = this_worker()
+        self.held: set[int] = set()  # steps this process runs now
+        self._held_lock = threading.Lock()
+        self.tasks: dict[str, dict[str, Any]] = {
+            pool: {
+                name: huey.task(name=name, priority=STEPS[name].priority)(self._task_for(name))
+                for name in stages
+            }
+            for pool, huey in queues.items()
+        }
 
-    def _priority(self, stage: str, project: str, scene: str | None) -> float:
-        """The stage's priority; an animation's grows with its scene's length (0 to 0.999)."""
-        if stage != animate.NAME or scene is None:
-            return _PRIORITY[stage]
+    # -- handing out steps ----------------------------------------------------------------------------
+
+    def start(self, project: str, reason: str) -> int:
+        """A new run of the whole table; finished work is skipped by fingerprint."""
+        number, ready = self.ledger.start_run(project, reason)
+        self.enqueue(ready)
+        return number
+
+    def enqueue(self, steps: list[Ready], delay: float = 0.0) -> None:
+        for step in steps:
+            task = self.tasks[self._pool(step)][step.stage]
+            priority = self._priority(step)
+            if delay:
+                task.schedule((step.id,), delay=delay, priority=priority)
+            else:
+                task(step.id, priority=priority)
+
+    def _pool(self, step: Ready) -> str:
+        """The pool of the step's workers: `gpu` only for a gpu step whose backend runs on a GPU."""
+        if STEPS[step.stage].pool == CPU or GPU not in self.queues:
+            return CPU
         try:
-            cues = fsutil.read_json(self.root.project(project).scenes_dir / scene / "voice" / "cues.json", {})
-            return min(float(cues.get("duration", 0.0)), 999.0) / 1000
-        except (OSError, ValueError, TypeError, AttributeError):  # the task itself will say what is wrong
-            return 0.0
+            film = runner.film_settings(self.root.project(step.project), self.service)
+            return backends.pool(step.stage, film)
+        except Exception:  # settings that cannot be read: the step fails with the reason, on a cpu worker
+            return CPU
 
-    # -- what follows each stage -------------------------------------------------------------
+    def _priority(self, step: Ready) -> float:
+        """The step's priority; an animation's grows with its scene's length (0 to 0.999)."""
+        base = STEPS[step.stage].priority
+        if step.stage != animate.NAME or step.scene is None:
+            return base
+        return base + animate.priority(self.root.project(step.project), step.scene)
 
-    def _task_for(self, stage: runner.Stage) -> Any:
-        def task(project: str, scene: str | None, run: int, attempt: int = 0) -> None:
-            outcome = runner.execute(
-                stage,
-                self.root,
-                project,
-                run,
-                scene,
-                attempt,
-                self.retries,
-                on_fail=lambda st, msg: self._on_fail(st, scene),
-            )
-            if outcome.kind == "retry":
-                self._enqueue(stage.NAME, project, scene, run, attempt + 1, outcome.delay)
-            elif outcome.kind in ("done", "skipped"):
-                self._after(stage.NAME, project, scene, run, ran=outcome.kind == "done")
-            elif outcome.kind == "failed" and scene is not None:
-                self._fan_in(project, run)
+    # -- running a step -------------------------------------------------------------------------------
 
-        task.__name__ = stage.NAME
+    def _task_for(self, name: str) -> Any:
+        def task(step_id: int) -> None:
+            self.run_step(name, step_id)
+
+        task.__name__ = name
         return task
 
-    def _after(self, stage: str, project: str, scene: str | None, run: int, ran: bool) -> None:
-        if stage == PARSE.NAME:
-            parsed = fsutil.read_json(self.root.project(project).path / "script.json", {})
-            for name in parsed.get("scenes", []):
-                self._enqueue(SCENE_STAGES[0].NAME, project, name, run)
-        elif scene is not None:
-            names = [s.NAME for s in SCENE_STAGES]
-            position = names.index(stage)
-            if position + 1 < len(names):
-                self._enqueue(names[position + 1], project, scene, run)
-            if stage == voice.NAME or position + 1 == len(names):
-                self._fan_in(project, run)
-        elif stage == music.NAME:
-            self._enqueue(mix.NAME, project, None, run)
-        elif stage == mix.NAME:
-            self._fan_in(project, run)
-        elif stage == assemble.NAME:
-            self._enqueue(publish.NAME, project, None, run)
-        else:
-            self._finish(project, published=ran)
+    def run_step(self, name: str, step_id: int) -> None:
+        claim = self.ledger.begin(step_id, self.worker)
+        step = claim.step
+        if step is None:
+            if claim.refused == "busy" and (again := self.ledger.step(step_id)) is not None:
+                self.enqueue([again], delay=BUSY_WAIT)
+            elif claim.refused in ("superseded", "cancelled", "ended"):
+                log.get().info("step dropped: its run " + claim.refused, stage=name, step=step_id)
+            return
+        with self._held_lock:
+            self.held.add(step_id)
+        try:
+            outcome = runner.execute(
+                self.stages[name],
+                self.root,
+                step.project,
+                step.run,
+                step.scene,
+                step.attempt,
+                self.retries,
+                self.service,
+                lambda stage, scene: self.ledger.output(step.project, stage, scene),
+            )
+        finally:
+            with self._held_lock:
+                self.held.discard(step_id)
+        self._report(step, outcome)
 
-    def _fan_in(self, project_name: str, run: int) -> None:
-        """Where the scenes meet the film, decided once per run under the project lock:
+    def _report(self, step: Ready, outcome: runner.Outcome) -> None:
+        if outcome.kind in ("done", "skipped"):
+            self.enqueue(
+                self.ledger.finish(step.id, self.worker, outcome.kind, outcome.fingerprint, outcome.result)
+            )
+        elif outcome.kind == "retry":
+            again = self.ledger.retry(step.id, self.worker, outcome.message)
+            if again is not None:
+                self.enqueue([again], delay=outcome.delay)
+        elif outcome.kind == "failed":
+            self.ledger.fail(step.id, self.worker, outcome.message)
+        elif outcome.kind == "cancelled":
+            cancel(self.ledger, step.project)
+            self.ledger.drop(step.id, self.worker)
+        else:  # gone: the project's folder was removed
+            self.ledger.drop(step.id, self.worker)
 
-        - every scene has its voice: the film's length is known, so the score is composed while
-          the scenes are still being animated;
-        - every scene has ended and the sound is mixed: the film is assembled;
-        - every scene has ended and one failed: the project fails with every error listed.
-        """
-        project = self.root.project(project_name)
-        decisions: list[str] = []
+    # -- staying alive --------------------------------------------------------------------------------
 
-        def change(st: dict[str, Any]) -> None:
-            if st.get("run") != run or st.get("state") not in ("queued", "running"):
-                return
-            entries = st.get("scenes", [])
-            failed = any(e["state"] == "failed" for e in entries)
-            ended = all(e["state"] == "failed" or set(e["done"]) >= set(status.SCENE_STAGES) for e in entries)
-            if not failed and not st.get("music_queued") and all(voice.NAME in e["done"] for e in entries):
-                st["music_queued"] = True
-                decisions.append(music.NAME)
-            if ended and failed:
-                st["state"] = "failed"
-                st["finished"] = status.now_iso()
-                decisions.append("failed")
-            elif ended and mix.NAME in st.get("done", []) and not st.get("fanned_in"):
-                st["fanned_in"] = True
-                decisions.append(assemble.NAME)
+    def heartbeat(self, stop: threading.Event) -> threading.Thread:
+        """A thread that renews this process's leases until `stop`, and stops the children of any
+        project that was cancelled meanwhile (by another process: a person's CANCEL seen by a daemon)."""
 
-        status.update(project, change)
-        for decision in decisions:
-            if decision == "failed":
-                log.get().error(
-                    "project failed", project=project_name, errors=status.read(project).get("errors")
-                )
-            else:
-                self._enqueue(decision, project_name, None, run)
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT):
+                with self._held_lock:
+                    held = list(self.held)
+                try:
+                    for project in self.ledger.renew(self.worker, held):
+                        proc.kill_project(project)
+                except Exception as exc:  # a ledger out of reach for a moment: try again next beat
+                    log.get().warning("leases not renewed", error=str(exc))
 
-    def _on_fail(self, st: dict[str, Any], scene: str | None) -> None:
-        """A failed scene waits for the fan-in; a failed film-level stage fails the project now."""
-        if scene is None:
-            st["state"] = "failed"
-            st["finished"] = status.now_iso()
+        thread = threading.Thread(target=beat, name="scriptvid-heartbeat", daemon=True)
+        thread.start()
+        return thread
 
-    def _finish(self, project_name: str, published: bool) -> None:
-        """The film is in the outbox; `published` is false when it was already there, unchanged."""
-        project = self.root.project(project_name)
+    def recover(self) -> None:
+        """Hand out again what no worker has: steps whose worker stopped (taken over), and queued
+        steps that are not in their queue (a crash between a transition and its enqueue)."""
+        self.enqueue(self.ledger.take_over())
+        waiting = {
+            int(t.args[0]) for huey in self.queues.values() for t in (*huey.pending(), *huey.scheduled())
+        }
+        self.enqueue([r for r in self.ledger.queued() if r.id not in waiting])
 
-        def change(st: dict[str, Any]) -> None:
-            st["state"] = "completed"
-            st["stage"] = None
-            st["finished"] = status.now_iso()
-            st["renders"] = int(st.get("renders", 0)) + int(published)
-            if st.get("started_ts"):
-                st["render_seconds"] = round(time.time() - st["started_ts"], 2)
 
-        st = status.update(project, change)
-        log.get().info(
-            "project completed",
-            project=project_name,
-            video=st.get("outputs", {}).get("video"),
-            seconds=st.get("render_seconds"),
-        )
+def cancel(ledger: Ledger, project: str) -> None:
+    """A person created CANCEL: the run stops, and this process's children working for it are killed
+    (other processes' children are killed when their heartbeat hears of it)."""
+    killed = proc.kill_project(project)
+    if ledger.cancel(project):
+        log.get().info("project stopped", project=project, children_stopped=killed)

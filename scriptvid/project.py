@@ -124,6 +124,24 @@ class Project:
         return self.path / "storyboard.png"
 
     @property
+    def title_card(self) -> Path:
+        return self.render_dir / "title.mp4"
+
+    @property
+    def title_tail(self) -> Path:
+        """The end of the title card, which the transition into the first scene blends away."""
+        return self.render_dir / "title-tail.mp4"
+
+    @property
+    def sound_file(self) -> Path:
+        """The film's encoded sound, made by mix, muxed beside the picture by assemble."""
+        return self.render_dir / "sound.m4a"
+
+    def into_file(self, scene: str) -> Path:
+        """The transition into a scene from the one before it (or from the title card)."""
+        return self.scenes_dir / scene / "into.mp4"
+
+    @property
     def script_file(self) -> Path:
         """The script in source/ (the one file there that is not a sidecar)."""
         for p in sorted(self.source_dir.iterdir()):

@@ -1,9 +1,9 @@
 """Running one stage for one project (and scene): the part every stage shares.
 
 A stage declares what its output depends on (`inputs`) and what it writes (`outputs`); the runner
-hashes the inputs into a fingerprint and skips the stage when the fingerprint is unchanged and the
-outputs exist. It also keeps status.json, binds the log context, turns errors into the action their
-type asks for, and stops at once for a project that was cancelled or superseded by a newer run.
+hashes the inputs into a fingerprint and skips the stage when the ledger says its outputs were made
+with that fingerprint and they are still there. It binds the log context, and turns errors into the
+outcome their type asks for. What the outcome means for the run is the ledger's to decide.
 """
 
 from __future__ import annotations
@@ -16,20 +16,23 @@ import os
 import sqlite3
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import peewee
 import structlog
 
-from . import fsutil, log, proc, scenes, settings, status
-from .errors import Cancelled, InputError, StageError, TransientError
+from . import backends, log, proc, scenes, settings
+from .errors import Cancelled, ConfigError, InputError, StageError, TransientError
 from .project import Project, Root
 from .scenes import SceneSpec
 from .settings import Settings
 
-FINGERPRINTS = ".fingerprints.json"
+Layers = Sequence[tuple[str, Mapping[str, Any]]]
+# (stage, scene or None) -> the fingerprint of what that stage last made for this project, or ""
+Made = Callable[[str, str | None], str]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Job:
     run: int
     settings: Settings  # in force here: the film's, with a scene's own `settings:` on top
     film: Settings  # the film's, which the film-wide timeline (transitions, title card) follows
+    made: Made = field(repr=False)
     scene_dir: Path | None = None
     spec: SceneSpec | None = None
 
@@ -53,9 +57,14 @@ class Job:
         assert self.spec is not None, "a film-level stage asked for its scene"
         return self.spec
 
-    def fingerprint_of(self, stage: str, folder: Path | None = None) -> str:
-        """The stored fingerprint of another stage's output (an input of this one)."""
-        return str(fsutil.read_json((folder or self.out_dir) / FINGERPRINTS, {}).get(stage, ""))
+    @property
+    def scene_name(self) -> str:
+        assert self.scene_dir is not None, "a film-level stage asked for its scene"
+        return self.scene_dir.name
+
+    def fingerprint_of(self, stage: str, scene: str | None) -> str:
+        """The fingerprint of what `stage` made for `scene` (None: the film), an input of this stage."""
+        return self.made(stage, scene)
 
 
 class Stage(Protocol):
@@ -67,7 +76,9 @@ class Stage(Protocol):
 
     def outputs(self, job: Job) -> list[Path]: ...
 
-    def run(self, job: Job) -> None: ...
+    def run(self, job: Job) -> dict[str, Any] | None:
+        """Make the outputs; return what the ledger should know (parse: the scenes; publish: the files)."""
+        ...
 
 
 def fingerprint(stage: str, inputs: dict[str, Any]) -> str:
@@ -75,36 +86,46 @@ def fingerprint(stage: str, inputs: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def film_settings(project: Project) -> Settings:
-    """The project's settings from its project.yaml (written by parse), checked as input."""
-    return settings.build([_film_layer(project)])
-
-
-def _film_layer(project: Project) -> tuple[str, dict[str, Any]]:
+def film_layer(project: Project) -> tuple[str, dict[str, Any]]:
+    """The project's project.yaml (written at intake, edited by people), checked as input."""
     name = str(project.settings_file)
     return name, settings.project_layer(settings.load_yaml(project.settings_file), name)
 
 
-def make_job(root: Root, project: Project, run: int, scene: str | None) -> Job:
+def film_settings(project: Project, service: Layers = ()) -> Settings:
+    """The film's settings: the service's own (where models lie) under the film's project.yaml."""
+    return settings.build([*service, film_layer(project)])
+
+
+def make_job(root: Root, project: Project, run: int, scene: str | None, service: Layers, made: Made) -> Job:
+    film = film_settings(project, service)
     if scene is None:
-        film = film_settings(project) if project.settings_file.exists() else settings.build([])
-        return Job(root, project, run, film, film)
+        return Job(root, project, run, film, film, made)
     scene_dir = project.scenes_dir / scene
     if not (scene_dir / "scene.yaml").is_file():
         raise InputError("scene.yaml is missing; re-drop the script or restore the file", file=str(scene_dir))
     spec = scenes.read(scene_dir / "scene.yaml")
-    layer = _film_layer(project)
-    film = settings.build([layer])
-    return Job(
-        root, project, run, settings.build([layer, ("scene.yaml", spec.settings)]), film, scene_dir, spec
-    )
+    own = settings.build([*service, film_layer(project), (f"{scene_dir}/scene.yaml", spec.settings)])
+    _check_backends(own, film, f"{scene_dir / 'scene.yaml'} (settings)")
+    return Job(root, project, run, own, film, made, scene_dir, spec)
+
+
+def _check_backends(own: Settings, film: Settings, file: str) -> None:
+    """A scene that names backends of its own: each must be usable here."""
+    if own.backends == film.backends:
+        return
+    for key, missing in backends.problems(own).items():
+        raise InputError(f"cannot be used here: {missing}", file=file, key=key)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a stage run ended; the pipeline decides from it what comes next."""
+    """How a stage run ended; the ledger decides from it what comes next."""
 
-    kind: str  # "done", "skipped", "failed", "retry", "dropped"
+    kind: str  # done, skipped, failed, retry, cancelled, gone
+    fingerprint: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
     delay: float = 0.0
 
 
@@ -116,26 +137,22 @@ def execute(
     scene: str | None,
     attempt: int,
     max_retries: int,
-    on_fail: Callable[[dict[str, Any], str], None],
+    service: Layers,
+    output_of: Callable[[str, str | None], tuple[str, dict[str, Any]] | None],
 ) -> Outcome:
-    """Run `stage` once for the project (and scene) and record the outcome in status.json.
-
-    `on_fail(status, message)` lets the pipeline decide, under the status lock, what a failure
-    means for the project (a scene failing is not yet the project failing).
-    """
+    """Run `stage` once for the project (and scene). `output_of(stage, scene)` is the ledger's
+    record of what a stage last made: its fingerprint and its result."""
     project = root.project(project_name)
     logger = log.get().bind(project=project_name, stage=stage.NAME, **({"scene": scene} if scene else {}))
     if not project.path.is_dir():
-        logger.warning("project folder is gone; task dropped")
-        return Outcome("dropped")
-    current = status.read(project)
-    if current.get("run") != run:
-        logger.info("task superseded by a newer run; dropped", task_run=run, current_run=current.get("run"))
-        return Outcome("dropped")
-    if project.is_cancelled() or current.get("state") in ("cancelled", "failed"):
-        if project.is_cancelled():
-            mark_cancelled(project)
-        return Outcome("dropped")
+        logger.warning("project folder is gone; step dropped")
+        return Outcome("gone")
+    if project.is_cancelled():
+        return Outcome("cancelled")
+
+    def made(name: str, of: str | None) -> str:
+        found = output_of(name, of)
+        return found[0] if found else ""
 
     # Not cancelled now, whatever this process stopped earlier (a resume may come from another process).
     proc.allow_project(project_name)
@@ -143,57 +160,48 @@ def execute(
     started = time.monotonic()
     with structlog.contextvars.bound_contextvars(project=project_name, stage=stage.NAME, scene=scene or ""):
         try:
-            _mark_running(project, stage.NAME, scene)
-            job = make_job(root, project, run, scene)
+            job = make_job(root, project, run, scene, service, made)
             fp = fingerprint(stage.NAME, stage.inputs(job))
-            stored = fsutil.read_json(job.out_dir / FINGERPRINTS, {})
-            if stored.get(stage.NAME) == fp and all(p.exists() for p in stage.outputs(job)):
+            stored = output_of(stage.NAME, scene)
+            if stored is not None and stored[0] == fp and all(p.exists() for p in stage.outputs(job)):
                 logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
-                kind = "skipped"
-            else:
-                _drop_temporaries(stage.outputs(job))
-                _injected_delay(stage.NAME)
-                stage.run(job)
-                missing = [str(p) for p in stage.outputs(job) if not p.exists()]
-                if missing:
-                    raise StageError(f"{stage.NAME} finished without writing {', '.join(missing)}")
-                stored = fsutil.read_json(job.out_dir / FINGERPRINTS, {})
-                stored[stage.NAME] = fp
-                fsutil.write_json(job.out_dir / FINGERPRINTS, stored)
-                logger.info("stage finished", seconds=round(time.monotonic() - started, 2))
-                kind = "done"
-            _mark_done(project, stage.NAME, scene)
-            return Outcome(kind)
+                return Outcome("skipped", fp, stored[1])
+            _drop_temporaries(stage.outputs(job))
+            _injected_delay(stage.NAME)
+            result = stage.run(job) or {}
+            missing = [str(p) for p in stage.outputs(job) if not p.exists()]
+            if missing:
+                raise StageError(f"{stage.NAME} finished without writing {', '.join(missing)}")
+            logger.info("stage finished", seconds=round(time.monotonic() - started, 2))
+            return Outcome("done", fp, result)
         except Cancelled:
             logger.info("stage stopped: project cancelled")
-            mark_cancelled(project)
-            return Outcome("dropped")
-        except (TransientError, sqlite3.OperationalError, OSError) as exc:
+            return Outcome("cancelled")
+        except (TransientError, sqlite3.OperationalError, peewee.OperationalError, OSError) as exc:
             if not _is_transient(exc):
                 logger.error("stage crashed", error=repr(exc), traceback=traceback.format_exc())
-                _fail(project, stage.NAME, scene, f"{exc}", on_fail, logger)
-                return Outcome("failed")
+                return _failed(logger, f"{exc}")
             if project.is_cancelled():
-                mark_cancelled(project)
-                return Outcome("dropped")
+                return Outcome("cancelled")
             if attempt < max_retries:
                 delay = min(2.0 * 2**attempt, 60.0)
                 logger.warning(
                     "transient failure; will retry", error=str(exc), attempt=attempt + 1, delay=delay
                 )
-                _record_attempt(project, stage.NAME, scene, attempt + 1, str(exc))
-                return Outcome("retry", delay)
-            _fail(project, stage.NAME, scene, f"{exc} (after {attempt + 1} attempts)", on_fail, logger)
-            return Outcome("failed")
-        except (InputError, StageError) as exc:
-            _fail(project, stage.NAME, scene, str(exc), on_fail, logger)
-            return Outcome("failed")
+                return Outcome("retry", message=str(exc), delay=delay)
+            return _failed(logger, f"{exc} (after {attempt + 1} attempts)")
+        except (InputError, StageError, ConfigError) as exc:
+            return _failed(logger, str(exc))
         except Exception as exc:  # a bug in a stage or backend: fail this stage, keep the daemon
             logger.error("stage crashed", error=repr(exc), traceback=traceback.format_exc())
-            _fail(project, stage.NAME, scene, f"internal error: {exc!r}", on_fail, logger)
-            return Outcome("failed")
+            return _failed(logger, f"internal error: {exc!r}")
         finally:
             proc.current_project.reset(token)
+
+
+def _failed(logger: Any, message: str) -> Outcome:
+    logger.error("stage failed", error=message)
+    return Outcome("failed", message=message)
 
 
 def _drop_temporaries(outputs: list[Path]) -> None:
@@ -220,70 +228,6 @@ _TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY, errn
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TransientError):
         return True
-    if isinstance(exc, sqlite3.OperationalError):
-        return "locked" in str(exc) or "busy" in str(exc)
+    if isinstance(exc, sqlite3.OperationalError | peewee.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc) or "connection" in str(exc)
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS
-
-
-def _mark_running(project: Project, stage: str, scene: str | None) -> None:
-    def change(st: dict[str, Any]) -> None:
-        if st.get("state") == "queued":
-            st["state"] = "running"
-            st["started"] = status.now_iso()
-            st["started_ts"] = time.time()
-        st["stage"] = stage
-        if scene:
-            entry = status.scene_entry(st, scene)
-            entry.update(state="running", stage=stage)
-
-    status.update(project, change)
-
-
-def _mark_done(project: Project, stage: str, scene: str | None) -> None:
-    def change(st: dict[str, Any]) -> None:
-        entry = status.scene_entry(st, scene) if scene else st
-        done = entry.setdefault("done", [])
-        if stage not in done:
-            done.append(stage)
-        if scene and set(done) >= set(status.SCENE_STAGES):
-            entry.update(state="completed", stage=None)
-
-    status.update(project, change)
-
-
-def _record_attempt(project: Project, stage: str, scene: str | None, attempt: int, message: str) -> None:
-    def change(st: dict[str, Any]) -> None:
-        key = f"{scene}/{stage}" if scene else stage
-        st.setdefault("attempts", {})[key] = {"attempts": attempt, "last_error": message}
-
-    status.update(project, change)
-
-
-def _fail(
-    project: Project,
-    stage: str,
-    scene: str | None,
-    message: str,
-    on_fail: Callable[[dict[str, Any], str], None],
-    logger: Any,
-) -> None:
-    logger.error("stage failed", error=message)
-
-    def change(st: dict[str, Any]) -> None:
-        st.setdefault("errors", []).append(
-            {"stage": stage, "scene": scene, "message": message, "time": status.now_iso()}
-        )
-        if scene:
-            status.scene_entry(st, scene).update(state="failed", stage=stage)
-        on_fail(st, message)
-
-    status.update(project, change)
-
-
-def mark_cancelled(project: Project) -> None:
-    def change(st: dict[str, Any]) -> None:
-        if st.get("state") not in ("completed", "failed", "cancelled"):
-            st["state"] = "cancelled"
-            st["finished"] = status.now_iso()
-
-    status.update(project, change)

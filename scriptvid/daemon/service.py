@@ -1,29 +1,38 @@
-"""`scriptvid daemon`: the watcher and the Huey workers in one service.
+"""`scriptvid daemon`: the watcher and the workers of both pools in one service.
 
 The main loop does the service's bookkeeping, a few times a second: it takes complete files from
-the inbox, notices CANCEL files, and pings systemd's watchdog. Signal handlers only set a flag;
-the loop shuts down: the watcher stops, children are killed, the workers finish.
+the inbox, notices CANCEL files and edits, and pings systemd's watchdog; every few seconds it hands
+out again the steps of workers that stopped. Signal handlers only set a flag; the loop shuts down:
+the watchers stop, children are killed, the workers finish.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from .. import intake, log, proc, status
-from ..pipeline import Pipeline
+from .. import intake, log, proc
+from ..graph import CPU, GPU
+from ..ledger import Ledger
+from ..pipeline import STEPS, Pipeline, cancel
 from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
-from ..queue import make_huey
+from ..queue import consumer, make_queues
 from ..settings import Settings
 from . import systemd
 from .watcher import InboxWatcher, ProjectsWatcher
 
 TICK = 0.25
+LOOK = 5.0  # seconds between looks for steps whose worker stopped
 SETTLE_SECONDS = 0.3  # an editor's save is often several writes; act on the last
-ACTIVE = ("queued", "running")
+
+
+def open_ledger(root: Root, settings: Settings) -> Ledger:
+    return Ledger.open(root.path, settings.ledger.url, STEPS, settings.ledger.lease_seconds)
 
 
 class Service:
@@ -34,8 +43,9 @@ class Service:
         self.layers = service_layers
         self.settings = settings
         root.ensure()
-        self.huey = make_huey(root)
-        self.pipeline = Pipeline(self.huey, root, retries=settings.daemon.retries)
+        self.ledger = open_ledger(root, settings)
+        self.queues = make_queues(root)
+        self.pipeline = Pipeline(root, self.ledger, self.queues, service_layers, settings.daemon.retries)
         self.watcher = InboxWatcher(
             root.inbox, settings.watch.stable_seconds, settings.watch.poll, settings.watch.poll_interval
         )
@@ -50,18 +60,16 @@ class Service:
 
     def run(self) -> None:
         logger = log.get()
-        consumer = self.huey.create_consumer(
-            workers=self.settings.daemon.workers,
-            worker_type="thread",
-            periodic=False,
-            initial_delay=0.05,
-            max_delay=0.5,
-            shutdown_timeout=20,
-        )
-        consumer.start()
+        consumers: list[Any] = [
+            consumer(self.queues[CPU], self.settings.daemon.workers),
+            consumer(self.queues[GPU], self.settings.daemon.gpu_workers),
+        ]
+        for c in consumers:
+            c.start()
         # Huey installs its own handlers in start(); ours replace them and only set a flag.
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
+        self.pipeline.heartbeat(self.stop_requested)
         self.recover()
         self.projects_watcher.start()
         self.watcher.start()
@@ -72,9 +80,13 @@ class Service:
             workers=self.settings.daemon.workers,
             poll=self.settings.watch.poll,
         )
+        looked = time.monotonic()
         try:
             while not self.stop_requested.wait(TICK):
                 self.tick()
+                if time.monotonic() - looked >= LOOK:
+                    self.pipeline.enqueue(self.ledger.take_over())
+                    looked = time.monotonic()
                 systemd.notify("WATCHDOG=1")
         finally:
             systemd.notify("STOPPING=1")
@@ -82,34 +94,29 @@ class Service:
             self.watcher.stop()
             self.projects_watcher.stop()
             proc.kill_all()
-            consumer.stop(graceful=True)
+            for c in consumers:
+                c.stop(graceful=True)
             logger.info("daemon stopped")
 
     def _on_signal(self, signum: int, _: Any) -> None:
         self.stop_requested.set()
 
     def recover(self) -> None:
-        """Projects that were queued or running when the daemon last stopped start a new run.
-
-        Huey loses a task that was running when its worker died, and fingerprints make a new run
-        skip everything that was finished, so starting over is both safe and cheap. A project whose
-        intake was cut short (its script moved, its status not yet written) is finished first.
-        """
+        """What the ledger holds that no live worker has is handed out again: the steps of workers
+        that stopped (this daemon, killed; or any whose lease ran out), and queued steps their queue
+        lost. Steps held by live workers (another daemon on this root) are left alone. A project
+        folder the ledger does not know (an intake cut short by a crash) is registered first."""
         for folder in sorted(self.root.projects.iterdir()) if self.root.projects.is_dir() else []:
             project = Project(folder)
-            if (
-                not project.status_file.exists()
-                and project.source_dir.is_dir()
-                and any(project.source_dir.iterdir())
-            ):
+            if self.ledger.known(project.name):
+                if project.is_cancelled():
+                    cancel(self.ledger, project.name)
+            elif project.source_dir.is_dir() and any(project.source_dir.iterdir()):
                 intake.adopt_sidecar(self.root, project)
-                intake.register(project, self.layers)
-            st = status.read(project)
-            if project.is_cancelled():
-                if st.get("state") in ACTIVE:
-                    cancel(project)
-            elif st.get("state") in ACTIVE:
-                self.pipeline.start(project, reason="daemon restarted")
+                intake.register(project, self.layers, self.ledger)
+                if self.ledger.status(project.name)["state"] == "queued":
+                    self.pipeline.start(project.name, reason="new script (intake finished after a restart)")
+        self.pipeline.recover()
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -120,18 +127,23 @@ class Service:
             self.steer(self.root.project(name), paths)
 
     def steer(self, project: Project, paths: list[Path]) -> None:
-        """A person created CANCEL or saved a scene.yaml / project.yaml in `project`."""
-        st = status.read(project)
-        if not st:
+        """A person created CANCEL or saved a scene.yaml / project.yaml in `project` (or spoiled its
+        status.json, which is written again)."""
+        if not self.ledger.known(project.name):
             return
+        if any(p.name == "status.json" for p in paths) and not _readable(project.status_file):
+            self.ledger.refresh_view(project.name)
         if project.is_cancelled():
-            if st.get("state") in ACTIVE:
-                cancel(project)
+            cancel(self.ledger, project.name)
             return
-        edits = [p for p in paths if p.name != "CANCEL" and self._changed_by_person(project, p)]
+        edits = [
+            p
+            for p in paths
+            if p.name not in ("CANCEL", "status.json") and self._changed_by_person(project, p)
+        ]
         if edits:
             changed = ", ".join(sorted(str(p.relative_to(project.path)) for p in edits))
-            self.pipeline.start(project, reason=f"edited {changed}")
+            self.pipeline.start(project.name, reason=f"edited {changed}")
 
     def _changed_by_person(self, project: Project, path: Path) -> bool:
         """A save whose content is neither what scriptvid wrote nor what the last edit run saw."""
@@ -175,23 +187,19 @@ class Service:
         self.watcher.forget(path)
         if sidecar is not None:
             self.watcher.forget(sidecar)
-        project = intake.claim(self.root, path, self.layers)
+        project = intake.claim(self.root, path, self.layers, self.ledger)
         if project is None:
             logger.info("inbox file taken by another daemon", file=path.name)
-        elif status.read(project).get("state") == "queued":
-            self.pipeline.start(project, reason="new script")
+        elif self.ledger.status(project.name)["state"] == "queued":
+            self.pipeline.start(project.name, reason="new script")
 
     def _refuse(self, path: Path, message: str) -> None:
         self.watcher.forget(path)
         intake.report_failure(self.root, path, message)
 
 
-def cancel(project: Project) -> None:
-    killed = proc.kill_project(project.name)
-
-    def change(st: dict[str, Any]) -> None:
-        st["state"] = "cancelled"
-        st["finished"] = status.now_iso()
-
-    status.update(project, change)
-    log.get().info("project cancelled", project=project.name, children_stopped=killed)
+def _readable(status_file: Path) -> bool:
+    try:
+        return isinstance(json.loads(status_file.read_text("utf-8")), dict)
+    except (OSError, ValueError):
+        return False

@@ -113,12 +113,13 @@ class InboxWatcher(FileSystemEventHandler):
         self._seen.pop(path, None)
 
 
-# The files in a project folder that a person changes to steer it.
-CONTROL_FILES = ("scene.yaml", "project.yaml", "CANCEL")
+# The files in a project folder that a person changes to steer it, and the status file, which is
+# written again when a person deletes or spoils it.
+CONTROL_FILES = ("scene.yaml", "project.yaml", "CANCEL", "status.json")
 
 
 class ProjectsWatcher(FileSystemEventHandler):
-    """Edits of scene.yaml / project.yaml and CANCEL files under projects/, by project.
+    """Edits of scene.yaml / project.yaml, CANCEL files and status.json under projects/, by project.
 
     Like the inbox watcher it only notes what changed; the main loop decides, once a file has been
     quiet for `settle_seconds` (an editor's save is often several writes), what the change means.

@@ -1,10 +1,9 @@
-"""assemble: the scenes in order with their transitions, the sound of `mix`, subtitles, chapters.
+"""assemble: the title card, the scenes in order with the transitions into them, the sound of `mix`,
+subtitles, chapters; and the contact sheet.
 
-Only short pieces are encoded for the film as a whole: the title card and each transition (the tail
-of one scene blended into the head of the next; see pieces.py). They are named after what they were
-made from, so a piece whose inputs did not change is reused. Everything else is joined as it is, with
-FFmpeg's concat demuxer, and the sound is muxed beside it: a scene that did not change is never
-encoded again.
+Nothing is encoded here: every picture was made by the step before (title, animate, transition), so
+the pieces are joined as they are with FFmpeg's concat demuxer and the sound is muxed beside them.
+A scene that did not change is never encoded again.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from typing import Any
 from .. import contact_sheet, fsutil, media, proc, scenes, subtitles, timeline
 from ..fsutil import file_digest
 from ..runner import Job
-from . import mix, pieces
 
 NAME = "assemble"
 
@@ -30,12 +28,14 @@ def inputs(job: Job) -> dict[str, Any]:
         "version": "1",
         "scenes": {
             n: [
-                job.fingerprint_of("animate", job.project.scenes_dir / n),
-                job.fingerprint_of("voice", job.project.scenes_dir / n),
+                job.fingerprint_of("animate", n),
+                job.fingerprint_of("transition", n),
+                job.fingerprint_of("voice", n),
             ]
             for n in names
         },
-        "sound": job.fingerprint_of(mix.NAME),
+        "title": job.fingerprint_of("title", None),
+        "sound": job.fingerprint_of("mix", None),
         "script": file_digest(job.project.path / "script.json"),
         "settings": [
             job.settings.video,
@@ -56,11 +56,11 @@ def run(job: Job) -> None:
     layout = timeline.layout(job.project, job.settings)
     script = fsutil.read_json(job.project.path / "script.json", {})
 
-    sound = mix.sound_file(job.project)  # made while the scenes were animated
+    sound = job.project.sound_file  # made while the scenes were animated
     # The picture and the contact sheet need nothing of each other: while one waits on FFmpeg the
     # other uses the second core, which the scenes no longer need.
     video, _ = _side_by_side(
-        lambda: _video(job, layout, script),
+        lambda: _video(job, layout),
         lambda: contact_sheet.render(
             _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
         ),
@@ -109,29 +109,15 @@ def _side_by_side(*jobs: Callable[[], Any]) -> list[Any]:
 # -- picture --------------------------------------------------------------------------------------
 
 
-def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
-    """The film's picture, joined from pieces without re-encoding them.
-
-    The title card and the transitions are usually made already, while the scenes were animated
-    (see pieces.around); what is missing is made here, one at a time (each is a few hundred MB of
-    decoders and encoder, and two at a time gained nothing on two cores).
-    """
+def _video(job: Job, layout: timeline.Layout) -> Path:
+    """The film's picture, joined from the pieces without encoding them again."""
     render = job.project.render_dir
-    pieces_dir = render / "pieces"
-    # Every scene's animate (which makes pieces ahead) has finished: a hidden temporary here is
-    # what a killed process left half-written.
-    for stale in pieces_dir.glob(".*.tmp*"):
-        stale.unlink()
-    title_body, title_tail = pieces.title_card(job.settings, script, pieces_dir)
-    order: list[Path] = [title_body]
-    previous_tail = title_tail
+    order: list[Path] = [job.project.title_card]
     for placement in layout.scenes:
         folder = job.project.scenes_dir / placement.name
         if placement.into.seconds:
-            head = folder / "head.mp4"
-            order.append(pieces.transition(job.settings, previous_tail, head, placement.into, pieces_dir))
+            order.append(job.project.into_file(placement.name))
         order.append(folder / "segment.mp4")
-        previous_tail = folder / "tail.mp4"
     listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in order)
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"
@@ -151,19 +137,11 @@ def _video(job: Job, layout: timeline.Layout, script: dict[str, Any]) -> Path:
                 str(tmp),
             ]
         )
-    _drop_unused(pieces_dir, {*order, title_tail})
     return out
 
 
 def _concat_quote(path: Path) -> str:
     return str(path.resolve()).replace("'", "'\\''")
-
-
-def _drop_unused(pieces_dir: Path, used: set[Path]) -> None:
-    """Pieces of earlier versions of the film; they are ours, made here, and would only pile up."""
-    for piece in pieces_dir.glob("*.mp4"):
-        if piece not in used:
-            piece.unlink()
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------

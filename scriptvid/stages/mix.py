@@ -25,7 +25,6 @@ from ..errors import StageError
 from ..project import Project
 from ..runner import Job
 from ..settings import Settings
-from . import music, voice
 
 NAME = "mix"
 BITRATE = "192k"
@@ -154,24 +153,17 @@ def inputs(job: Job) -> dict[str, Any]:
     layout = timeline.layout(job.project, job.settings)
     return {
         "version": "1",
-        "voices": {
-            p.name: job.fingerprint_of(voice.NAME, job.project.scenes_dir / p.name) for p in layout.scenes
-        },
+        "voices": {p.name: job.fingerprint_of("voice", p.name) for p in layout.scenes},
         "starts": [p.start for p in layout.scenes],
         "duration": layout.duration,
-        "music": job.fingerprint_of(music.NAME),
+        "music": job.fingerprint_of("music", None),
         "settings": [job.settings.audio, job.settings.music.enabled, job.settings.music.level],
         "encoder": [BITRATE, LIMITER_MAKEUP_DB, LOUDNESS_TOLERANCE],
     }
 
 
-def sound_file(project: Project) -> Path:
-    """The film's encoded sound, which assemble muxes beside the picture."""
-    return project.render_dir / "sound.m4a"
-
-
 def outputs(job: Job) -> list[Path]:
-    return [sound_file(job.project)]
+    return [job.project.sound_file]
 
 
 def run(job: Job) -> None:
@@ -189,7 +181,7 @@ def run(job: Job) -> None:
     with tempfile.TemporaryDirectory(prefix=".mix-", dir=render) as tmp_dir:
         mix = Path(tmp_dir) / "mix.f32"
         write_mix(job.project, timeline.layout(job.project, s), s, mix)
-        _encode(mix, s, sound_file(job.project))
+        _encode(mix, s, job.project.sound_file)
 
 
 def _encode(mix: Path, s: Settings, out: Path) -> None:

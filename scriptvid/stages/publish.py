@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil, status
+from .. import fsutil
 from ..fsutil import file_digest
 from ..runner import Job
 
@@ -34,7 +34,7 @@ def outputs(job: Job) -> list[Path]:
     return [dest for _, dest in _targets(job).values()]
 
 
-def run(job: Job) -> None:
+def run(job: Job) -> dict[str, Any]:
     job.root.outbox.mkdir(parents=True, exist_ok=True)
     placed: dict[str, str] = {}
     for kind, (src, dest) in _targets(job).items():
@@ -45,8 +45,4 @@ def run(job: Job) -> None:
             except OSError:
                 shutil.copyfile(src, tmp)
         placed[kind] = str(dest)
-
-    def record(st: dict[str, Any]) -> None:
-        st["outputs"] = placed
-
-    status.update(job.project, record)
+    return {"outputs": placed}

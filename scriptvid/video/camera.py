@@ -32,6 +32,16 @@ class Move:
     end: Pose
     parallax: float  # figures move this many times as much as the background
 
+    def scaled(self, strength: float) -> Move:
+        """The same move, `strength` times as far from a still, centred frame."""
+        if strength == 1.0:
+            return self
+
+        def scale(p: Pose) -> Pose:
+            return Pose(1.0 + (p.zoom - 1.0) * strength, p.dx * strength, p.dy * strength)
+
+        return Move(scale(self.start), scale(self.end), self.parallax)
+
 
 def plan(motion: str, focus: tuple[float, float] = (0.0, 0.0)) -> Move:
     """The move for a motion prompt. `focus` is where the figures are, as offsets from the centre

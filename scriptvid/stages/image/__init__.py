@@ -7,42 +7,39 @@ the camera its parallax and the lipsync its mouths.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ... import backends, fsutil
 from ...runner import Job
+from ...settings import CharacterSettings
 from .interface import LAYER_FILES, ImageRequest
-from .storyboard import StoryboardBackend
 
 NAME = "image"
 
 
-class Backend(Protocol):
-    NAME: str
-    VERSION: str
-
-    def render(self, req: ImageRequest, out_dir: Path) -> None:
-        """Write `image.png` (req.width × req.height) into the empty folder `out_dir`, and, where the
-        backend knows them, the layers: background.png, figures.png and figures.json."""
-        ...
+def _characters(job: Job) -> dict[str, CharacterSettings]:
+    """The settings of the characters in this scene."""
+    chosen = job.settings.characters
+    return {name: chosen[name] for name in job.scene.scene.characters if name in chosen}
 
 
-BACKENDS: dict[str, type[Backend]] = {StoryboardBackend.NAME: StoryboardBackend}
-
-
-def _looks(job: Job) -> dict[str, dict[str, Any]]:
-    chars = job.settings.characters
-    return {name: chars[name] for name in job.scene.scene.characters if name in chars}
+def _looks(job: Job) -> dict[str, Any]:
+    """What of the characters' settings the picture depends on: not their voices."""
+    return {
+        name: {k: v for k, v in dataclasses.asdict(c).items() if k != "voice"}
+        for name, c in _characters(job).items()
+    }
 
 
 def inputs(job: Job) -> dict[str, Any]:
     spec = job.scene
     scene = spec.scene
     return {
-        **backends.identity(backends.get(NAME, job.settings.backends.image, BACKENDS)),
+        **backends.identity(NAME, job.settings),
         "scene": [
             scene.heading,
             scene.location,
@@ -63,20 +60,20 @@ def outputs(job: Job) -> list[Path]:
 
 
 def run(job: Job) -> None:
-    backend = backends.get(NAME, job.settings.backends.image, BACKENDS)
     request = ImageRequest(
         scene=job.scene.scene,
         prompt=job.scene.image_prompt,
         seed=job.scene.seed,
         width=job.settings.video.width,
         height=job.settings.video.height,
-        looks=_looks(job),
+        characters=_characters(job),
         title=str(fsutil.read_json(job.project.path / "script.json", {}).get("title", "")),
     )
     # Draw into a private folder, then move each file in with one rename: a reader of the scene
     # folder never sees a half-written picture.
     with tempfile.TemporaryDirectory(prefix=".image-", dir=job.out_dir) as tmp:
-        backend.render(request, Path(tmp))
+        with backends.use(NAME, job.settings) as backend:
+            backend.render(request, Path(tmp))
         for name in LAYER_FILES:  # layers of an earlier backend must not outlive its picture
             (job.out_dir / name).unlink(missing_ok=True)
         for name in ("image.png", *LAYER_FILES):

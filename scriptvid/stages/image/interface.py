@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ...model import Scene
+from ...settings import CharacterSettings
 
 # Besides image.png, what a backend that knows the scene's layers writes (the drawn storyboard does):
 # the setting without people (with a margin for the camera), the people alone, where each mouth is.
@@ -21,7 +22,7 @@ class ImageRequest:
     seed: int  # the same request with the same seed gives the same picture
     width: int
     height: int
-    looks: Mapping[str, Mapping[str, Any]]  # per-character overrides, keys upper-case names
+    characters: Mapping[str, CharacterSettings]  # the settings of the scene's characters, by name
     title: str  # the film's
 
 

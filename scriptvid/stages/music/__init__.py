@@ -17,30 +17,17 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ... import audio, backends, fsutil, log, scenes, timeline
 from ...fsutil import file_digest
 from ...runner import Job
-from .fluidsynth import FluidSynthBackend
 from .interface import Cue, MusicRequest
 from .mood import guess_mood, scene_intensity
 
 NAME = "music"
 REFIT_FADE = 1.5  # seconds: a score cut short fades out over this much of its end
 INTENSITY_SLACK = 0.15  # a scene's intensity (0..1) may move this much and keep the score
-
-
-class Backend(Protocol):
-    NAME: str
-    VERSION: str
-
-    def render(self, req: MusicRequest, out_wav: Path) -> None:
-        """A score of exactly `req.duration` seconds, 16-bit stereo at `req.sample_rate`, to `out_wav`."""
-        ...
-
-
-BACKENDS: dict[str, type[Backend]] = {FluidSynthBackend.NAME: FluidSynthBackend}
 
 
 def _scene_texts(job: Job) -> list[str]:
@@ -75,7 +62,7 @@ def inputs(job: Job) -> dict[str, Any]:
         return {"enabled": False}
     req = request(job)
     return {
-        **backends.identity(backends.get(NAME, job.settings.backends.music, BACKENDS)),
+        **backends.identity(NAME, job.settings),
         "request": _request_record(req),
         "refit": job.settings.music.refit,
     }
@@ -100,10 +87,9 @@ def run(job: Job) -> None:
     if not job.settings.music.enabled:
         (music_dir / "score.wav").unlink(missing_ok=True)
         return
-    backend = backends.get(NAME, job.settings.backends.music, BACKENDS)
     music_dir.mkdir(exist_ok=True)
     req = request(job)
-    wanted = {**backends.identity(backend), **_request_record(req)}
+    wanted = {**backends.identity(NAME, job.settings), **_request_record(req)}
     composed, record = music_dir / "composed.wav", music_dir / "composed.json"
     previous = fsutil.read_json(record, None)
     if previous is not None and still_fits(previous, wanted, job.settings.music.refit, composed):
@@ -114,14 +100,15 @@ def run(job: Job) -> None:
         )
     else:
         record.unlink(missing_ok=True)  # never a record beside a render it does not describe
-        backend.render(req, composed)
+        with backends.use(NAME, job.settings) as backend:
+            backend.render(req, composed)
         fsutil.write_json(record, {**wanted, "wav": file_digest(composed)})
     fit(composed, req.duration, music_dir / "score.wav")
 
 
 def still_fits(previous: dict[str, Any], wanted: dict[str, Any], slack: float, composed: Path) -> bool:
     """Whether the score composed for `previous` serves `wanted` once fitted to its length."""
-    same = ("backend", "version", "mood", "seed", "sample_rate")
+    same = ("backend", "version", "settings", "model", "mood", "seed", "sample_rate")
     if any(previous.get(k) != wanted[k] for k in same) or len(previous["cues"]) != len(wanted["cues"]):
         return False
     if abs(previous["duration"] - wanted["duration"]) > slack:

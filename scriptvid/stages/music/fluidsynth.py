@@ -9,7 +9,9 @@ import wave
 from pathlib import Path
 
 from ... import audio, proc
-from ...errors import ConfigError, StageError
+from ...backends import Backend
+from ...errors import StageError
+from ...settings import FluidSynthSettings
 from .composer import compose
 from .interface import MusicRequest
 
@@ -18,24 +20,29 @@ LEVEL = -20.0  # dBFS RMS of the score before mixing: moods and instruments diff
 PEAK = -1.0  # dBFS: the level is lowered rather than let a peak come closer than this to clipping
 
 
-class FluidSynthBackend:
+class FluidSynthBackend(Backend):
     NAME = "fluidsynth"
-    VERSION = "1"
+    settings: FluidSynthSettings
 
-    def __init__(self, soundfont: Path = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")) -> None:
-        binary = shutil.which("fluidsynth")
-        if binary is None:
-            raise ConfigError(
-                "the fluidsynth program is missing; install it with: apt-get install fluidsynth",
-                key="backends.music",
+    @classmethod
+    def check(cls, settings: FluidSynthSettings) -> str:
+        if shutil.which("fluidsynth") is None:
+            return "the fluidsynth program is missing; install it with: apt-get install fluidsynth"
+        if not Path(settings.soundfont).is_file():
+            return (
+                f"the soundfont {settings.soundfont} is missing; install it with: apt-get install"
+                " fluid-soundfont-gm (or set fluidsynth.soundfont)"
             )
-        if not soundfont.is_file():
-            raise ConfigError(
-                f"the soundfont {soundfont} is missing; install it with: apt-get install fluid-soundfont-gm",
-                key="backends.music",
-            )
-        self.binary = binary
-        self.soundfont = soundfont
+        return ""
+
+    @classmethod
+    def model_paths(cls, settings: FluidSynthSettings) -> list[Path]:
+        return [Path(settings.soundfont)]
+
+    def __init__(self, settings: FluidSynthSettings) -> None:
+        super().__init__(settings)
+        self.binary = shutil.which("fluidsynth") or "fluidsynth"
+        self.soundfont = Path(settings.soundfont)
 
     def render(self, req: MusicRequest, out_wav: Path) -> None:
         """Compose and render the score to `out_wav`: 16-bit stereo, exactly `req.duration` long."""
@@ -54,7 +61,7 @@ class FluidSynthBackend:
                     "-r",
                     str(req.sample_rate),
                     "-g",
-                    "0.6",
+                    str(self.settings.gain),
                     self.soundfont,
                     mid_path,
                 ],

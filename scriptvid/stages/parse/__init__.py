@@ -1,45 +1,25 @@
 """parse: the script becomes scenes, one scene.yaml each, with an image and a motion prompt.
 
-The default backend (`text`) reads Fountain 1.1 and the loose formats people write (video scripts
-with [NARRATOR]: labels, `NAME: line` dialogue, Markdown headings, stage plays).
+The default backend (`text`, text.py) reads Fountain 1.1 and the loose formats people write (video
+scripts with [NARRATOR]: labels, `NAME: line` dialogue, Markdown headings, stage plays). The stage
+returns the scenes' folders in order, which the ledger makes the scene steps of.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ... import backends, fsutil, log, scenes, status
+from ... import backends, fsutil, log, scenes
 from ...errors import InputError
 from ...fsutil import file_digest
 from ...model import Script
 from ...project import scene_dir_name
 from ...runner import Job
 from .prompts import image_prompt, motion_prompt
-from .reader import read_script
 
 NAME = "parse"
-
-
-class TextParser:
-    NAME = "text"
-    VERSION = "1"
-
-    def parse(self, data: bytes, name: str, max_scenes: int) -> Script:
-        return read_script(data, name, max_scenes=max_scenes)
-
-
-class Backend(Protocol):
-    NAME: str
-    VERSION: str
-
-    def parse(self, data: bytes, name: str, max_scenes: int) -> Script:
-        """The script in `data` (file name `name`) as scenes; InputError when it cannot be used."""
-        ...
-
-
-BACKENDS: dict[str, type[Backend]] = {TextParser.NAME: TextParser}
 
 
 def scene_seed(base: int, number: int) -> int:
@@ -59,9 +39,8 @@ def _check_line_lengths(script: Script, file: str, limit: int) -> None:
 
 
 def inputs(job: Job) -> dict[str, Any]:
-    backend = backends.get(NAME, job.settings.backends.parse, BACKENDS)
     return {
-        **backends.identity(backend),
+        **backends.identity(NAME, job.settings),
         "script": file_digest(job.project.script_file),
         "limits": [
             job.settings.limits.max_scenes,
@@ -76,8 +55,7 @@ def outputs(job: Job) -> list[Path]:
     return [job.project.path / "script.json"]
 
 
-def run(job: Job) -> None:
-    backend = backends.get(NAME, job.settings.backends.parse, BACKENDS)
+def run(job: Job) -> dict[str, Any]:
     source = job.project.script_file
     limit = job.settings.limits.max_script_mb
     size = source.stat().st_size
@@ -86,7 +64,8 @@ def run(job: Job) -> None:
             f"is {size / 1e6:.1f} MB; scripts are limited to {limit:g} MB (setting limits.max_script_mb)",
             file=source.name,
         )
-    script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
+    with backends.use(NAME, job.settings) as backend:
+        script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
     _check_line_lengths(script, source.name, job.settings.limits.max_line_chars)
     names, contents, kept = [], {}, []
     for scene in script.scenes:
@@ -122,12 +101,5 @@ def run(job: Job) -> None:
         },
     )
 
-    def record(st: dict[str, Any]) -> None:
-        st["title"] = script.title
-        known = {e["name"]: e for e in st.get("scenes", [])}
-        st["scenes"] = [
-            known.get(n) or {"name": n, "state": "queued", "stage": None, "done": []} for n in names
-        ]
-
-    status.update(job.project, record)
     log.get().info("script parsed", format=script.format, scenes=len(names), title=script.title)
+    return {"title": script.title, "scenes": names}

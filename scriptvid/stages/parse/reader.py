@@ -25,13 +25,15 @@ EXPECTED = (
 )
 
 
-def read_script(data: bytes, name: str, *, max_scenes: int = 2000) -> Script:
-    """Parse a script file's bytes; `name` is its file name. Raises InputError for unusable input."""
+def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "auto") -> Script:
+    """Parse a script file's bytes; `name` is its file name. `kind` is "auto" (recognise the format)
+    or the parser to use: "fountain", "labelled" or "stage-play". Raises InputError for unusable input."""
     text = NEWLINES.sub("\n", decode(data, name))
     if not text.strip():
         raise InputError("the script is empty: there is nothing to make a film of", file=name)
     fallback = title_from_name(name)
-    kind = detect_format(text, name)
+    if kind == "auto":
+        kind = detect_format(text, name)
     if kind == "stage-play":
         script = parse_play(text, fallback)
     elif kind == "labelled":

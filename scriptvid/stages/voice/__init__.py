@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -22,23 +22,11 @@ from ... import backends, fsutil
 from ...audio import write_wav
 from ...model import Line
 from ...runner import Job
-from .piper import PiperBackend
-from .profile import VoiceProfile, cast, delivery
+from .interface import VoiceProfile
+from .profile import cast, delivery
 
 NAME = "voice"
 
-
-class Backend(Protocol):
-    NAME: str
-    VERSION: str
-    sample_rate: int
-
-    def speak(self, text: str, profile: VoiceProfile) -> np.ndarray:
-        """`text` spoken with `profile`: float32 mono in -1..1 at `sample_rate`."""
-        ...
-
-
-BACKENDS: dict[str, type[Backend]] = {PiperBackend.NAME: PiperBackend}
 
 # Longer sentences are cut at commas or spaces: subtitles stay readable, synthesis stays quick.
 MAX_SENTENCE_CHARS = 220
@@ -67,7 +55,7 @@ def inputs(job: Job) -> dict[str, Any]:
     profiles = film_cast(job)
     lines = spoken_lines(job)
     return {
-        **backends.identity(backends.get(NAME, job.settings.backends.voice, BACKENDS)),
+        **backends.identity(NAME, job.settings),
         "lines": [[ln.character, ln.text, ln.parenthetical, ln.dual] for ln in lines],
         "profiles": {ln.character: asdict(profiles[ln.character]) for ln in lines},
         "voice": asdict(job.settings.voice),
@@ -106,7 +94,7 @@ def reading_time(job: Job) -> float:
 
 
 def run(job: Job) -> None:
-    backend = backends.get(NAME, job.settings.backends.voice, BACKENDS)
+    identity = backends.identity(NAME, job.settings)
     rate = job.settings.audio.sample_rate
     timing = job.settings.timing
     profiles = film_cast(job)
@@ -128,7 +116,7 @@ def run(job: Job) -> None:
         at = start
         sentences = [s for s in _SENTENCE.split(line.text.strip()) if s]
         for sentence in _chunks(sentences, MAX_SENTENCE_CHARS):
-            audio = _spoken(backend, sentence, profile, rate, said, kept)
+            audio = _spoken(job, identity, sentence, profile, said, kept)
             if audio.size == 0:
                 continue
             end = at + audio.size / rate
@@ -169,16 +157,20 @@ def run(job: Job) -> None:
 
 
 def _spoken(
-    backend: Backend, sentence: str, profile: VoiceProfile, rate: int, said: Path, kept: set[Path]
+    job: Job, identity: dict[str, Any], sentence: str, profile: VoiceProfile, said: Path, kept: set[Path]
 ) -> np.ndarray:
-    """`sentence` spoken with `profile`, trimmed, at `rate`: from `said/` when it was said before."""
-    identity = [backends.identity(backend), sentence, asdict(profile), backend.sample_rate, rate]
-    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+    """`sentence` spoken with `profile`, trimmed, at the film's rate: from `said/` when it was said
+    before by the same backend and model (the backend is loaded only when something is new)."""
+    rate = job.settings.audio.sample_rate
+    key_parts = [identity, sentence, asdict(profile), rate]
+    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
     path = said / f"{key}.f32"
     kept.add(path)
     if path.exists():
         return np.fromfile(path, dtype="<f4")
-    audio = _resample(_trim(backend.speak(sentence, profile)), backend.sample_rate, rate).astype("<f4")
+    with backends.use(NAME, job.settings) as backend:
+        speech = backend.speak(sentence, profile)
+        audio = _resample(_trim(speech), backend.sample_rate, rate).astype("<f4")
     fsutil.write_bytes(path, audio.tobytes())
     return audio
 

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import asdict, replace
 
-from ...errors import InputError
-
-
-@dataclass(frozen=True)
-class VoiceProfile:
-    pitch: float = 0.0  # semitones from the model's own voice
-    length_scale: float = 1.0  # above 1 is slower
-    noise_scale: float = 0.667  # expressiveness of the generator
-    noise_w: float = 0.8  # variation of phoneme lengths
-    volume: float = 1.0
-
+from ...settings import CharacterSettings, CharacterVoice
+from .interface import VoiceProfile
 
 # Distinct, natural-sounding offsets for the one Piper voice, handed out in order of appearance:
 # the first characters, who talk to each other most, are the furthest apart.
 _PITCHES = (0.0, 3.5, -3.0, 6.0, -5.0, 1.5, -1.5, 4.5)
 _PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
-_RANGES = {
-    "pitch": (-7.0, 7.0),
-    "length_scale": (0.5, 2.0),
-    "noise_scale": (0.0, 1.5),
-    "noise_w": (0.0, 1.5),
-    "volume": (0.1, 2.0),
-}
 
 NARRATOR = VoiceProfile(pitch=-1.0, length_scale=1.05, noise_scale=0.5, noise_w=0.7)
 
@@ -38,12 +21,12 @@ def _index(name: str, modulo: int) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % modulo
 
 
-def cast(characters: list[str], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, VoiceProfile]:
-    """A profile per character of the film. Characters in order of appearance get distinct pitches;
-    `characters: {NAME: {voice: {pitch: 2}}}` in the settings wins."""
+def cast(characters: list[str], chosen: Mapping[str, CharacterSettings]) -> dict[str, VoiceProfile]:
+    """A profile per character of the film. Characters in order of appearance get distinct pitches
+    and numbers; what `characters: {NAME: {voice: {...}}}` in the settings chose wins."""
     profiles: dict[str, VoiceProfile] = {}
     used: set[float] = set()
-    for name in characters:
+    for index, name in enumerate(characters):
         if name == "NARRATOR":
             profile = NARRATOR
         else:
@@ -58,23 +41,11 @@ def cast(characters: list[str], overrides: Mapping[str, Mapping[str, Any]]) -> d
             )
             used.add(pitch)
             profile = VoiceProfile(pitch=pitch, length_scale=_PACES[_index(name + "/pace", len(_PACES))])
-        profiles[name] = apply_overrides(profile, overrides.get(name, {}).get("voice", {}), name)
+        settings = chosen.get(name)
+        voice = settings.voice if settings is not None else CharacterVoice()
+        given = {k: v for k, v in asdict(voice).items() if v not in (None, "")}
+        profiles[name] = replace(profile, index=index, **given)
     return profiles
-
-
-def apply_overrides(profile: VoiceProfile, voice: Mapping[str, Any], name: str) -> VoiceProfile:
-    for key, value in voice.items():
-        if key not in _RANGES:
-            raise InputError(
-                f"unknown voice setting; allowed: {', '.join(_RANGES)}", key=f"characters.{name}.voice.{key}"
-            )
-        lo, hi = _RANGES[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-            raise InputError(
-                f"{value!r} is not allowed; expected a number from {lo} to {hi}",
-                key=f"characters.{name}.voice.{key}",
-            )
-    return replace(profile, **{k: float(v) for k, v in voice.items()})
 
 
 # Parentheticals that change how a line is said: (pace factor, volume factor, pitch offset).

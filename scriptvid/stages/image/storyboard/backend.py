@@ -3,8 +3,8 @@
 The setting comes from the words of the scene (location, heading, prompt, action: "kitchen", "beach",
 "rooftop", ... with a generic interior and exterior as fallbacks), the light from its time of day (day,
 night, dusk, dawn: one grade per time keeps every frame of a film in one palette). The characters stand
-in front as figures whose look (clothes colour, build, height, hair, skin) comes from the name or the
-project's `looks` setting, so a character is recognisable from scene to scene.
+in front as figures whose look (clothes colour, build, height, hair, skin) comes from the name or
+the `characters:` settings, so a character is recognisable from scene to scene.
 
 Everything is drawn at 2x and reduced with area averaging, which antialiases every edge. Variation
 (wall colours, window count, where the trees stand) comes from a generator seeded by the seed and the
@@ -27,6 +27,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ....backends import Backend
+from ....settings import StoryboardSettings
 from ....video.mouth import draw_mouth
 from ..interface import ImageRequest
 from .canvas import SS, Canvas, Ctx, apply_glows, gradient
@@ -49,11 +51,11 @@ def _reduce(img: Image.Image, w: int, h: int) -> np.ndarray:
     return cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA)
 
 
-class StoryboardBackend:
+class StoryboardBackend(Backend):
     """Draws each scene as a flat illustration: its setting, its light and its characters."""
 
     NAME = "storyboard"
-    VERSION = "1"
+    settings: StoryboardSettings
 
     def render(self, req: ImageRequest, out_dir: Path) -> None:
         W, H = req.width, req.height
@@ -77,7 +79,8 @@ class StoryboardBackend:
             return to_rgb(col) if lit else light.grade(col, interior)
 
         # Figures are placed first so that the setting can keep a low sun clear of them.
-        placed = place(visible_characters(scene), req.looks, ctx, setting.close)
+        names = visible_characters(scene, self.settings.max_figures)
+        placed = place(names, req.characters, ctx, setting.close)
         ctx.people = [(b[0], b[2]) for b in (figure_box(p, W, H) for p in placed)]
         bg = Canvas(-mx, -my, W + mx, H + my, base, paint_bg)
         setting.draw(bg, ctx)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ....model import Scene
+from ....settings import CharacterSettings
 from .canvas import Canvas, Ctx
 from .light import shade
 from .looks import BUILDS, HEIGHTS, Look, character_look
-
-MAX_FIGURES = 6
-
 
 # ------------------------------------------------------------------------------------------- figures
 
@@ -28,19 +25,20 @@ class Placed:
     facing: int  # +1 looks right, -1 left
 
 
-def visible_characters(scene: Scene) -> list[str]:
-    """Who stands in the picture: everyone present, less narrators and those only heard off screen."""
+def visible_characters(scene: Scene, most: int) -> list[str]:
+    """Who stands in the picture: everyone present, less narrators and those only heard off screen,
+    at most `most` of them (the first to appear)."""
     out = []
     for name in scene.characters:
         lines = [ln for ln in scene.dialogue if ln.character.upper() == name.upper()]
         if name.upper() == "NARRATOR" or (lines and all(ln.is_narration for ln in lines)):
             continue
         out.append(name)
-    return out[:MAX_FIGURES]
+    return out[:most]
 
 
 def place(
-    names: Sequence[str], looks: Mapping[str, Mapping[str, Any]], ctx: Ctx, close: bool
+    names: Sequence[str], characters: Mapping[str, CharacterSettings], ctx: Ctx, close: bool
 ) -> list[Placed]:
     W, H, n = ctx.W, ctx.H, len(names)
     if n == 0:
@@ -52,7 +50,7 @@ def place(
     centre = 0.5 + ctx.u(-0.06, 0.06)
     placed = []
     for i, name in enumerate(names):
-        look = character_look(name, looks.get(name.upper(), {}))
+        look = character_look(name, characters.get(name.upper()))
         t = i / (n - 1) if n > 1 else 0.5
         x = W * (centre - spread / 2 + spread * t + ctx.u(-0.015, 0.015))
         row = (i % 2) if n > 3 else 0

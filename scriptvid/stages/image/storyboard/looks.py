@@ -4,22 +4,14 @@ name, with the settings winning."""
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-# --------------------------------------------------------------------------------------------- looks
+from ....settings import CharacterSettings
 
 BUILDS = {"slim": 0.84, "average": 1.0, "broad": 1.2}
 HEIGHTS = {"short": 0.9, "average": 1.0, "tall": 1.1}
-HAIRS = ("short", "long", "bald", "curly", "bun")
-_LOOK_CHOICES: dict[str, tuple[str, ...]] = {
-    "build": tuple(BUILDS),
-    "height": tuple(HEIGHTS),
-    "hair": HAIRS,
-}
-_LOOK_COLOURS = ("colour", "hair_colour", "skin")
+# What a character's settings may choose (settings.CharacterSettings checks the values).
+_CHOSEN = ("colour", "hair_colour", "skin", "build", "height", "hair")
 _CLOTHES = (
     "#e4572e", "#2e86ab", "#f2a541", "#6a4c93", "#3bb273", "#d1495b", "#119da4", "#ef8354",
     "#4f6d7a", "#c05299", "#7768ae", "#e9c46a", "#5b8e7d", "#bc4b51", "#3d5a80", "#f28482",
@@ -44,23 +36,9 @@ class Look:
     trousers: str  # derived from the name only
 
 
-def validate_look(mapping: Mapping[str, Any]) -> None:
-    """Raise ValueError naming the first bad key or value of a character's look override."""
-    allowed = (*_LOOK_COLOURS, *_LOOK_CHOICES)
-    for key, value in mapping.items():
-        if key in _LOOK_COLOURS:
-            if not isinstance(value, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-                raise ValueError(f"look {key}: {value!r} is not a colour; expected '#rrggbb'")
-        elif key in _LOOK_CHOICES:
-            if not isinstance(value, str) or value.lower() not in _LOOK_CHOICES[key]:
-                raise ValueError(f"look {key}: {value!r} is not one of {', '.join(_LOOK_CHOICES[key])}")
-        else:
-            raise ValueError(f"look: unknown key {key!r}; allowed keys: {', '.join(allowed)}")
-
-
-def character_look(name: str, overrides: Mapping[str, Any]) -> Look:
-    """The look of the character `name`: derived from the name's hash, with `overrides` winning."""
-    validate_look(overrides)
+def character_look(name: str, chosen: CharacterSettings | None = None) -> Look:
+    """The look of the character `name`: derived from the name's hash, with what the settings chose
+    (already checked, in lower case) winning."""
     h = hashlib.sha256(name.strip().upper().encode()).digest()
     look = {
         "colour": _CLOTHES[h[0] % len(_CLOTHES)],
@@ -71,6 +49,6 @@ def character_look(name: str, overrides: Mapping[str, Any]) -> Look:
         "skin": _SKINS[h[5] % len(_SKINS)],
         "trousers": _TROUSERS[h[6] % len(_TROUSERS)],
     }
-    for key, value in overrides.items():
-        look[key] = value.lower()
+    if chosen is not None:
+        look.update({key: getattr(chosen, key) for key in _CHOSEN if getattr(chosen, key)})
     return Look(**look)

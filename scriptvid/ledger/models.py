@@ -1,0 +1,131 @@
+"""The ledger's tables (peewee): projects, their runs, each run's steps, and what every output on
+disk was made from. SQLite in the data folder by default; PostgreSQL for a cluster (`ledger.url`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from ..errors import ConfigError
+
+# Bound to a database by `open_database`; one ledger per process.
+database = peewee.DatabaseProxy()
+
+
+class _Row(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class ProjectRow(_Row):
+    name = peewee.CharField(primary_key=True)
+    title = peewee.TextField(default="")
+    source = peewee.TextField(default="")
+    created = peewee.FloatField()
+    renders = peewee.IntegerField(default=0)  # films published
+    outputs = peewee.TextField(default="{}")  # JSON: kind -> path in the outbox
+
+    class Meta:
+        table_name = "project"
+
+
+class RunRow(_Row):
+    # What peewee adds, named for the type checker: the key, the project's name, the backref.
+    id: Any  # int on a row, a column on the class
+    project_id: str
+    steps: Any
+
+    project = peewee.ForeignKeyField(ProjectRow, backref="runs", on_delete="CASCADE")
+    number = peewee.IntegerField()
+    reason = peewee.TextField(default="")
+    # queued, running, completed, failed, cancelled; superseded when a newer run started
+    state = peewee.CharField(default="queued")
+    scenes = peewee.TextField(default="[]")  # JSON: the scene folders in order, once parse has said
+    queued = peewee.FloatField()
+    started = peewee.FloatField(null=True)
+    finished = peewee.FloatField(null=True)
+
+    class Meta:
+        table_name = "run"
+        indexes = ((("project", "number"), True),)
+
+    def scene_names(self) -> list[str]:
+        return list(json.loads(self.scenes))
+
+
+class StepRow(_Row):
+    id: Any  # int on a row, a column on the class
+    run_id: int
+
+    run = peewee.ForeignKeyField(RunRow, backref="steps", on_delete="CASCADE")
+    stage = peewee.CharField()
+    scene = peewee.CharField(default="")  # the scene's folder; "" for a film step
+    position = peewee.IntegerField(default=-1)  # the scene's place in the film; -1 for a film step
+    # waiting, queued, running, done, skipped, failed, dropped
+    state = peewee.CharField(default="waiting")
+    attempts = peewee.IntegerField(default=0)  # tries that ended in a transient failure
+    last_error = peewee.TextField(default="")  # the latest of those
+    error = peewee.TextField(default="")  # why it failed, when it did
+    fingerprint = peewee.CharField(default="")
+    worker = peewee.CharField(default="")  # who holds it while it runs
+    lease_until = peewee.FloatField(null=True)  # and until when, unless renewed
+    queued = peewee.FloatField(null=True)
+    started = peewee.FloatField(null=True)
+    finished = peewee.FloatField(null=True)
+
+    class Meta:
+        table_name = "step"
+        indexes = ((("run", "stage", "position"), True), (("state",), False))
+
+
+class OutputRow(_Row):
+    """What the files a stage wrote for a project (and scene) were made from: the fingerprint of
+    the step that made them, and what the step returned (parse: the scenes; publish: the outputs)."""
+
+    project = peewee.ForeignKeyField(ProjectRow, on_delete="CASCADE")
+    stage = peewee.CharField()
+    scene = peewee.CharField(default="")
+    fingerprint = peewee.CharField()
+    result = peewee.TextField(default="{}")
+    made = peewee.FloatField()
+
+    class Meta:
+        table_name = "output"
+        primary_key = peewee.CompositeKey("project", "stage", "scene")
+
+
+TABLES = (ProjectRow, RunRow, StepRow, OutputRow)
+
+
+def open_database(url: str, default: Path) -> peewee.Database:
+    """The ledger's database: `url` (postgresql://...), or SQLite at `default` when empty."""
+    db: Any
+    if not url:
+        # WAL lets readers (status.json, `scriptvid status`) go on while a transition writes;
+        # IMMEDIATE takes the write lock when a transition starts, so two never deadlock upgrading;
+        # synchronous=full keeps a committed transition through a power cut.
+        db = peewee.SqliteDatabase(
+            str(default),
+            lock_type="IMMEDIATE",
+            pragmas={"journal_mode": "wal", "synchronous": "full", "busy_timeout": 30_000, "foreign_keys": 1},
+        )
+    elif url.startswith(("postgresql://", "postgres://")):
+        from playhouse.db_url import connect
+
+        try:
+            db = connect(url)
+        except ImportError as exc:  # peewee's PostgreSQL driver
+            raise ConfigError(
+                f"{exc.name or 'psycopg2'} is missing for PostgreSQL: run `pip install psycopg2-binary`",
+                key="ledger.url",
+            ) from exc
+    else:
+        raise ConfigError("expected empty (SQLite in the data folder) or postgresql://...", key="ledger.url")
+    database.initialize(db)
+    with db.connection_context():
+        db.create_tables(TABLES, safe=True)
+    return db

