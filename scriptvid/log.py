@@ -3,6 +3,10 @@
 Project, scene and stage are bound with `structlog.contextvars.bound_contextvars` by the stage
 runner, so every line a stage writes carries them. Lines about a project are also appended to
 that project's `logs/events.jsonl`, so its history travels with its folder.
+
+Several processes (daemons, workers) write to one log: every line goes out in one `write` to a file
+opened for appending, which the kernel never interleaves with another process's, so each line of a
+log is whole.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -32,10 +37,37 @@ def _copy_to_project_log(_: Any, __: str, event: MutableMapping[str, Any]) -> Mu
         return event
     target = _projects_folder / name / "logs" / "events.jsonl"
     if target.parent.is_dir():
-        line = json.dumps(event, default=str, ensure_ascii=False)
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+        line = json.dumps(event, default=str, ensure_ascii=False) + "\n"
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            write_whole(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
     return event
+
+
+def write_whole(fd: int, data: bytes) -> None:
+    """`data` in one write where the kernel allows (regular files: always), the rest after it."""
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+class LineLogger:
+    """structlog's logger for whole lines: each message and its newline in one write to stderr
+    (structlog's PrintLogger prints the newline on its own, which another process can come between)."""
+
+    def __init__(self, fd: int = 2) -> None:
+        self.fd = fd
+        self._lock = threading.Lock()
+
+    def msg(self, message: str) -> None:
+        with self._lock:
+            write_whole(self.fd, (message + "\n").encode("utf-8", "replace"))
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = failure = err = msg
+
+
+_LOGGER = LineLogger()
 
 
 def setup(fmt: str | None = None, level: str | None = None) -> None:
@@ -59,7 +91,7 @@ def setup(fmt: str | None = None, level: str | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level_name, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=lambda *_: _LOGGER,
         cache_logger_on_first_use=False,
     )
     # Huey logs through the standard library; keep its warnings, drop its chatter.

@@ -1,18 +1,32 @@
-"""A contract test per backend interface, run by every backend in each registry."""
+"""Backends: a contract test per stage interface that every backend in the catalogue runs, and what
+every backend shares: built with its own settings, identified by them and by its model, checked
+cheaply, loaded once per process and only when used."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+import time
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from scriptvid import backends, settings
+from scriptvid.errors import ConfigError
 from scriptvid.model import Line, Scene
-from scriptvid.stages import animate, image, lipsync, music, parse, voice
-from scriptvid.stages.music.interface import Cue
-from scriptvid.stages.voice.profile import VoiceProfile
+from scriptvid.stages.animate.interface import AnimateRequest
+from scriptvid.stages.image.interface import ImageRequest
+from scriptvid.stages.music.interface import Cue, MusicRequest
+from scriptvid.stages.voice.interface import VoiceProfile
+
+from conftest import REPO
 
 SCENE = Scene(
     1,
@@ -24,28 +38,32 @@ SCENE = Scene(
     ("ANNA", "BEN"),
     (Line("ANNA", "Hello, Ben."), Line("BEN", "Hello.")),
 )
+DEFAULTS = settings.Settings()
 
 
-@pytest.mark.parametrize("name", sorted(parse.BACKENDS))
+def build(stage: str, name: str, s: settings.Settings = DEFAULTS) -> Any:
+    cls = backends.backend_class(stage, name)
+    return cls(getattr(s, name))
+
+
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["parse"]))
 def test_parse_backends_turn_a_script_into_scenes(name: str) -> None:
-    backend = parse.BACKENDS[name]()
-    script = backend.parse(b"INT. KITCHEN - NIGHT\n\nANNA\nHello, Ben.\n", "x.fountain", 10)
+    script = build("parse", name).parse(b"INT. KITCHEN - NIGHT\n\nANNA\nHello, Ben.\n", "x.fountain", 10)
     assert [s.heading for s in script.scenes] == ["INT. KITCHEN - NIGHT"]
     assert script.scenes[0].dialogue[0] == Line("ANNA", "Hello, Ben.")
 
 
-@pytest.mark.parametrize("name", sorted(image.BACKENDS))
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["image"]))
 def test_image_backends_write_a_picture_of_the_requested_size(name: str, tmp_path: Path) -> None:
-    backend = image.BACKENDS[name]()
-    backend.render(image.ImageRequest(SCENE, "a kitchen at night", 7, 320, 180, {}, "T"), tmp_path)
+    build("image", name).render(ImageRequest(SCENE, "a kitchen at night", 7, 320, 180, {}, "T"), tmp_path)
     with Image.open(tmp_path / "image.png") as picture:
         assert picture.size == (320, 180)
         assert np.asarray(picture.convert("L")).std() > 5  # a picture, not a blank
 
 
-@pytest.mark.parametrize("name", sorted(voice.BACKENDS))
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["voice"]))
 def test_voice_backends_speak(name: str) -> None:
-    backend = voice.BACKENDS[name]()
+    backend = build("voice", name)
     audio = backend.speak("Hello, Ben. How are you?", VoiceProfile())
     assert audio.dtype == np.float32 and np.abs(audio).max() <= 1.0
     seconds = audio.size / backend.sample_rate
@@ -53,33 +71,138 @@ def test_voice_backends_speak(name: str) -> None:
     assert np.sqrt(np.mean(audio**2)) > 0.02
 
 
-@pytest.mark.parametrize("name", sorted(lipsync.BACKENDS))
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["lipsync"]))
 def test_lipsync_backends_open_mouths_only_while_speaking(name: str) -> None:
-    backend = lipsync.BACKENDS[name]()
     rate, fps = 48000, 25
     t = np.arange(2 * rate) / rate
     audio = (0.3 * np.sin(2 * np.pi * 150 * t) * (t > 1.0)).astype(np.float32)  # silent, then a voice
-    openings = backend.openings(audio, rate, fps, [(1.0, 2.0)])
+    openings = build("lipsync", name).openings(audio, rate, fps, [(1.0, 2.0)])
     assert len(openings) == 2 * fps
     assert max(openings[:fps]) == 0.0 and min(openings[fps + 3 :]) > 0.3
 
 
-@pytest.mark.parametrize("name", sorted(animate.BACKENDS))
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["animate"]))
 def test_animate_backends_give_the_frames_asked_for(name: str, tmp_path: Path) -> None:
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (180, 320, 3), dtype=np.uint8)).save(
         tmp_path / "image.png"
     )
     calls = []
-    req = animate.AnimateRequest(tmp_path, "push in", (320, 180), 12, lambda f, i, m: calls.append(i), 0)
-    frames = [f.copy() for f in animate.BACKENDS[name]().frames(req)]
+    req = AnimateRequest(tmp_path, "push in", (320, 180), 12, lambda f, i, where: calls.append(i), 0)
+    frames = [f.copy() for f in build("animate", name).frames(req)]
     assert len(frames) == 12 and frames[0].shape == (180 * 3 // 2, 320)  # I420
     assert calls == list(range(12))
     assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 1  # the camera moved
 
 
-@pytest.mark.parametrize("name", sorted(music.BACKENDS))
+@pytest.mark.parametrize("name", sorted(backends.CATALOGUE["music"]))
 def test_music_backends_render_exactly_the_length_asked_for(name: str, tmp_path: Path) -> None:
-    req = music.MusicRequest(duration=7.3, cues=(Cue(0.0, 7.3, 0.5),), mood="warm", seed=1, sample_rate=48000)
-    music.BACKENDS[name]().render(req, tmp_path / "score.wav")
+    req = MusicRequest(duration=7.3, cues=(Cue(0.0, 7.3, 0.5),), mood="warm", seed=1, sample_rate=48000)
+    build("music", name).render(req, tmp_path / "score.wav")
     with wave.open(str(tmp_path / "score.wav")) as wav:
         assert wav.getnframes() == round(7.3 * 48000) and wav.getnchannels() == 2
+
+
+def test_every_backend_has_a_settings_section_and_is_usable_here() -> None:
+    for stage, names in backends.CATALOGUE.items():
+        for name in names:
+            cls = backends.backend_class(stage, name)
+            assert name == cls.NAME
+            assert dataclasses.is_dataclass(getattr(DEFAULTS, name)), f"settings.{name}"
+            assert cls.check(getattr(DEFAULTS, name)) == "", name
+            assert cls.pool(getattr(DEFAULTS, name)) in ("cpu", "gpu")
+
+
+def test_the_identity_follows_the_settings_and_the_model(tmp_path: Path) -> None:
+    base = backends.identity("lipsync", DEFAULTS)
+    wider = settings.build([("t", {"mouths": {"open_db": -24.0}})])
+    assert backends.identity("lipsync", wider) != base
+    # Another soundfont (a model file) is another identity, even under the same name and version.
+    sf2 = Path(DEFAULTS.fluidsynth.soundfont)
+    copy = tmp_path / "FluidR3_GM.sf2"
+    copy.write_bytes(b"not the same soundfont")
+    other = settings.build([("t", {"fluidsynth": {"soundfont": str(copy)}})])
+    a, b = backends.identity("music", DEFAULTS), backends.identity("music", other)
+    assert a["backend"] == b["backend"] and a["version"] == b["version"]
+    assert a["model"] != b["model"] and sf2.exists()
+    # A model folder's digest changes with its config, not with where it lies.
+    for folder in (tmp_path / "m1", tmp_path / "m2"):
+        folder.mkdir()
+        (folder / "config.json").write_text('{"layers": 2}')
+        (folder / "weights.bin").write_bytes(b"\0" * (2 << 20))
+    assert backends.model_digest(tmp_path / "m1") == backends.model_digest(tmp_path / "m2")
+    (tmp_path / "m2" / "config.json").write_text('{"layers": 3}')
+    assert backends.model_digest(tmp_path / "m1") != backends.model_digest(tmp_path / "m2")
+
+
+def test_a_missing_model_is_named_by_check_and_refused_at_load(tmp_path: Path) -> None:
+    s = settings.build([("t", {"piper": {"model": str(tmp_path / "voice.onnx")}})])
+    message = backends.backend_class("voice", "piper").check(s.piper)
+    assert "voice.onnx" in message and "piper.model" in message
+    assert backends.problems(s) == {"backends.voice": f"piper: {message}"}
+    with pytest.raises(ConfigError, match=r"voice\.onnx"), backends.use("voice", s):
+        pass
+
+
+def test_backends_are_loaded_only_when_used_and_once_per_process() -> None:
+    probe = """
+import sys
+from scriptvid import backends, settings
+s = settings.Settings()
+backends.identity("voice", s), backends.problems(s)
+assert "piper" not in sys.modules, "checking a backend loaded its library"
+with backends.use("voice", s) as first, backends.use("lipsync", s):
+    pass
+with backends.use("voice", s) as second:
+    assert first is second
+assert "piper" in sys.modules
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_backend_that_serves_one_thread_at_a_time_is_taken_in_turns() -> None:
+    assert not backends.backend_class("voice", "piper").CONCURRENT
+    inside, most, lock = [0], [0], threading.Lock()
+
+    def speak() -> None:
+        with backends.use("voice", DEFAULTS):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.05)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=speak) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+
+
+def test_scriptvid_backends_lists_every_stage_and_what_is_configured(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scriptvid", "backends", "--json", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {r["stage"] for r in rows} == set(backends.CATALOGUE)
+    configured = {r["stage"]: r["backend"] for r in rows if r["configured"]}
+    assert configured == {stage: getattr(DEFAULTS.backends, stage) for stage in backends.CATALOGUE}
+    assert all(r["usable"] for r in rows)
+    table = subprocess.run(
+        [sys.executable, "-m", "scriptvid", "backends", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    ).stdout
+    assert table.split()[:5] == ["STAGE", "BACKEND", "CONFIGURED", "POOL", "USABLE"]
+    assert "fluidsynth" in table and "piper" in table

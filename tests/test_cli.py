@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scriptvid import intake
+from scriptvid.ledger import Ledger
+from scriptvid.pipeline import STEPS
+from scriptvid.project import Root, create_project
+
 from conftest import REPO, corpus_file
 
 
@@ -43,29 +48,23 @@ def test_parse_of_a_broken_file_says_what_is_wrong(tmp_path: Path) -> None:
     assert "empty.fountain" in result.stderr and "empty" in result.stderr.lower()
 
 
-def test_status_lists_projects(tmp_path: Path) -> None:
-    project = tmp_path / "projects" / "my-film"
-    project.mkdir(parents=True)
-    (project / "status.json").write_text(
-        json.dumps(
-            {
-                "state": "running",
-                "stage": "voice",
-                "progress": 0.42,
-                "scenes": [{}, {}],
-                "renders": 0,
-                "updated": "2026-11-24T05:00:00.000Z",
-                "outputs": {},
-            }
-        )
-    )
+def test_status_lists_projects_from_the_ledger(tmp_path: Path) -> None:
+    root = Root(tmp_path)
+    root.ensure()
+    ledger = Ledger.open(tmp_path, "", STEPS)
+    project = create_project(root, "my film")
+    (project.source_dir / "my film.fountain").write_text("INT. ROOM - DAY\n")
+    intake.register(project, [], ledger)
+    _, (parse,) = ledger.start_run("my-film", "new script")
+    ledger.begin(parse.id, "test/1/1")
+    project.status_file.unlink()  # what people read; the command reads the ledger
     result = scriptvid("status", root=tmp_path)
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()
     assert header.split()[:4] == ["PROJECT", "STATE", "STAGE", "PROGRESS"]
-    assert row.split()[:5] == ["my-film", "running", "voice", "42%", "2"]
+    assert row.split()[:6] == ["my-film", "running", "parse", "0%", "0", "0"]
     as_json = json.loads(scriptvid("status", "--json", root=tmp_path).stdout)
-    assert as_json[0]["project"] == "my-film"
+    assert (as_json[0]["project"], as_json[0]["run"], as_json[0]["reason"]) == ("my-film", 1, "new script")
 
 
 def test_a_bad_config_file_refuses_to_start_naming_file_and_key(tmp_path: Path) -> None:

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scriptvid import settings
+from scriptvid.errors import InputError
 from scriptvid.model import Line, Scene
 from scriptvid.stages.image.interface import ImageRequest
 from scriptvid.stages.image.storyboard import StoryboardBackend
 from scriptvid.stages.image.storyboard.light import time_of_day
-from scriptvid.stages.image.storyboard.looks import character_look, validate_look
+from scriptvid.stages.image.storyboard.looks import character_look
 from scriptvid.stages.image.storyboard.places import choose_setting
 from scriptvid.video.mouth import draw_mouth
 
@@ -28,6 +30,11 @@ def scene(heading: str, characters: tuple[str, ...] = ("BRICK", "MAGGIE"), **kw:
     return Scene(1, heading, location, tod, interior, characters=characters, **kw)
 
 
+def characters(data: dict[str, Any]) -> dict[str, settings.CharacterSettings]:
+    """Characters' settings as a sidecar would give them, checked and typed."""
+    return settings.build([("t", settings.project_layer({"characters": data}, "t"))]).characters
+
+
 def render(tmp_path: Path, sc: Scene, seed: int = 1, prompt: str | None = None, **kw: Any) -> Path:
     out = tmp_path / f"r{len(list(tmp_path.iterdir()))}"
     out.mkdir()
@@ -37,10 +44,10 @@ def render(tmp_path: Path, sc: Scene, seed: int = 1, prompt: str | None = None, 
         seed,
         kw.get("width", W),
         kw.get("height", H),
-        kw.get("looks", {}),
+        characters(kw.get("looks", {})),
         "T",
     )
-    StoryboardBackend().render(req, out)
+    StoryboardBackend(settings.StoryboardSettings()).render(req, out)
     return out
 
 
@@ -126,11 +133,11 @@ def test_a_character_wears_the_same_colour_in_every_scene(tmp_path: Path) -> Non
     street = render(tmp_path, scene("EXT. CITY STREET - DAY", ("GOOPER", "MAGGIE", "BRICK")), seed=9)
     a, b = torso_colour(kitchen, "BRICK"), torso_colour(street, "BRICK")
     assert np.abs(a - b).max() <= 2
-    want = np.array([int(character_look("BRICK", {}).colour[i : i + 2], 16) for i in (1, 3, 5)])
+    want = np.array([int(character_look("BRICK").colour[i : i + 2], 16) for i in (1, 3, 5)])
     assert np.abs(a - want).max() <= 2
     assert (
         np.abs(torso_colour(kitchen, "MAGGIE") - a).max() > 10
-        or character_look("MAGGIE", {}).colour == character_look("BRICK", {}).colour
+        or character_look("MAGGIE").colour == character_look("BRICK").colour
     )
 
 
@@ -202,25 +209,32 @@ def test_place_and_time_from_the_action_when_the_heading_says_nothing() -> None:
     assert time_of_day(sc, "") == "night"
 
 
-def test_looks_are_stable_and_overrides_win() -> None:
-    assert character_look("Brick", {}) == character_look("BRICK", {})
-    look = character_look("BRICK", {"hair": "Bun", "height": "tall", "skin": "#aa7755"})
+def test_looks_are_stable_and_the_settings_win() -> None:
+    assert character_look("Brick") == character_look("BRICK")
+    chosen = characters(
+        {"Brick": {"hair": "Bun", "height": "tall", "skin": "#AA7755", "voice": {"pitch": 2}}}
+    )
+    look = character_look("BRICK", chosen["BRICK"])
     assert (look.hair, look.height, look.skin) == ("bun", "tall", "#aa7755")
-    assert len({character_look(n, {}) for n in ("A", "B", "C", "D", "E", "F")}) == 6
+    assert look.colour == character_look("BRICK").colour  # what was not chosen is derived from the name
+    assert len({character_look(n) for n in ("A", "B", "C", "D", "E", "F")}) == 6
 
 
 @pytest.mark.parametrize(
     ("override", "named"),
     [
-        ({"hat": "red"}, "hat"),
-        ({"build": "huge"}, "build"),
-        ({"colour": "red"}, "colour"),
-        ({"hair": 3}, "hair"),
+        ({"hat": "red"}, "characters.BRICK.hat: unknown setting; allowed here: colour"),
+        ({"build": "huge"}, "characters.BRICK.build: 'huge' is not allowed; expected one of"),
+        ({"colour": "red"}, "characters.BRICK.colour: 'red' is not allowed; expected text ('#rrggbb')"),
+        ({"hair": 3}, "characters.BRICK.hair: 3 is not allowed"),
+        ({"voice": {"pitch": 9}}, "characters.BRICK.voice.pitch: 9 is out of range"),
+        ({"image": "../secret.png"}, "characters.BRICK.image: '../secret.png' is not allowed"),
     ],
 )
-def test_bad_looks_are_refused_by_name(override: dict[str, Any], named: str) -> None:
-    with pytest.raises(ValueError, match=named):
-        validate_look(override)
+def test_bad_character_settings_are_refused_naming_file_and_key(override: dict[str, Any], named: str) -> None:
+    with pytest.raises(InputError) as info:
+        settings.project_layer({"characters": {"BRICK": override}}, "film.yaml")
+    assert str(info.value).startswith("film.yaml: ") and named in str(info.value)
 
 
 def test_draw_mouth_opens(tmp_path: Path) -> None:

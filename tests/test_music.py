@@ -10,8 +10,9 @@ import mido
 import numpy as np
 import pytest
 
-from scriptvid.errors import ConfigError
+from scriptvid import backends
 from scriptvid.fsutil import file_digest
+from scriptvid.settings import FluidSynthSettings, Settings
 from scriptvid.stages import music
 from scriptvid.stages.music.composer import compose
 from scriptvid.stages.music.fluidsynth import FluidSynthBackend
@@ -22,10 +23,10 @@ RATE = 48000
 
 
 def _backend() -> FluidSynthBackend:
-    try:
-        return FluidSynthBackend()
-    except ConfigError as exc:
-        pytest.skip(str(exc))
+    missing = FluidSynthBackend.check(FluidSynthSettings())
+    if missing:
+        pytest.skip(missing)
+    return FluidSynthBackend(FluidSynthSettings())
 
 
 def _read(path: Path) -> np.ndarray:
@@ -133,9 +134,9 @@ def test_scene_intensity_follows_the_action() -> None:
     assert 0 <= scene_intensity(quiet) < 0.35 < 0.75 < scene_intensity(action) <= 1
 
 
-def test_missing_soundfont_names_the_package(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="fluid-soundfont-gm"):
-        FluidSynthBackend(tmp_path / "missing.sf2")
+def test_missing_soundfont_names_the_package_and_the_setting(tmp_path: Path) -> None:
+    missing = FluidSynthBackend.check(FluidSynthSettings(soundfont=str(tmp_path / "missing.sf2")))
+    assert "missing.sf2" in missing and "fluid-soundfont-gm" in missing and "fluidsynth.soundfont" in missing
 
 
 # -- keeping a composed score through small edits (stages/music/__init__.py) -----------------------
@@ -144,8 +145,7 @@ def test_missing_soundfont_names_the_package(tmp_path: Path) -> None:
 def _request(duration: float, cues: list[list[float]], **changes: object) -> dict[str, object]:
     """What the music stage records of a request (backends.identity plus the request)."""
     record: dict[str, object] = {
-        "backend": "fluidsynth",
-        "version": "1",
+        **backends.identity("music", Settings()),
         "mood": "warm",
         "seed": 7,
         "sample_rate": RATE,

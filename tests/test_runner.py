@@ -1,16 +1,22 @@
-"""The stage runner: fingerprints skip unchanged work, transient failures are retried with the
-attempt in status.json, bad input is not retried."""
+"""The stage runner: fingerprints skip unchanged work, transient failures are retried with backoff,
+bad input is not retried; and through the ledger, the attempts show in status.json."""
 
 from __future__ import annotations
 
 import errno
+import json
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from huey import MemoryHuey
 
-from scriptvid import runner, status
+from scriptvid import intake, runner
 from scriptvid.errors import InputError, TransientError
+from scriptvid.ledger import Ledger
+from scriptvid.pipeline import STEPS, Pipeline
 from scriptvid.project import Root, create_project
 
 
@@ -37,18 +43,50 @@ class FlakyStage:
         (job.project.music_dir / "out.txt").write_text("made")
 
 
+class Nothing:
+    """A stage that makes nothing."""
+
+    def __init__(self, name: str) -> None:
+        self.NAME = name
+
+    def inputs(self, job: runner.Job) -> dict[str, Any]:
+        return {}
+
+    def outputs(self, job: runner.Job) -> list[Path]:
+        return []
+
+    def run(self, job: runner.Job) -> None:
+        return None
+
+
+class Outputs:
+    """What the ledger would remember of the outputs made: (stage, scene) -> (fingerprint, result)."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[str, str | None], tuple[str, dict[str, Any]]] = {}
+
+    def __call__(self, stage: str, scene: str | None) -> tuple[str, dict[str, Any]] | None:
+        return self.made.get((stage, scene))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Root, str]:
     root = Root(tmp_path)
     root.ensure()
     project = create_project(root, "film")
-    status.update(project, lambda st: st.update(state="running", run=1, scenes=[]))
+    (project.source_dir / "film.fountain").write_text("INT. ROOM - DAY\n")
+    assert intake.write_project_settings(project, []) == ""
     return root, project.name
 
 
-def execute(root: Root, name: str, stage: FlakyStage, attempt: int = 0) -> runner.Outcome:
-    failed: list[str] = []
-    return runner.execute(stage, root, name, 1, None, attempt, 3, on_fail=lambda st, msg: failed.append(msg))
+def execute(
+    root: Root, name: str, stage: FlakyStage, outputs: Outputs | None = None, attempt: int = 0
+) -> runner.Outcome:
+    outputs = outputs or Outputs()
+    outcome = runner.execute(stage, root, name, 1, None, attempt, 3, (), outputs)
+    if outcome.kind == "done":
+        outputs.made[(stage.NAME, None)] = (outcome.fingerprint, outcome.result)
+    return outcome
 
 
 @pytest.mark.parametrize(
@@ -56,45 +94,40 @@ def execute(root: Root, name: str, stage: FlakyStage, attempt: int = 0) -> runne
     [
         TransientError("ffmpeg was killed by SIGKILL"),
         OSError(errno.ENOSPC, "No space left on device"),
-        __import__("sqlite3").OperationalError("database is locked"),
+        sqlite3.OperationalError("database is locked"),
     ],
 )
-def test_transient_failures_are_retried_with_backoff_and_counted(
-    project: tuple[Root, str], error: Exception
-) -> None:
+def test_transient_failures_are_retried_with_backoff(project: tuple[Root, str], error: Exception) -> None:
     root, name = project
     stage = FlakyStage(error, error)
     first = execute(root, name, stage)
     assert (first.kind, first.delay) == ("retry", 2.0)
     second = execute(root, name, stage, attempt=1)
     assert (second.kind, second.delay) == ("retry", 4.0)
-    assert status.read(root.project(name))["attempts"]["music"]["attempts"] == 2
     assert execute(root, name, stage, attempt=2).kind == "done"
 
 
 def test_bad_input_is_not_retried_and_is_reported(project: tuple[Root, str]) -> None:
     root, name = project
     outcome = execute(root, name, FlakyStage(InputError("no scenes", file="x.fountain")))
-    assert outcome.kind == "failed"
-    errors = status.read(root.project(name))["errors"]
-    assert errors[0]["stage"] == "music" and errors[0]["message"] == "x.fountain: no scenes"
+    assert (outcome.kind, outcome.message) == ("failed", "x.fountain: no scenes")
 
 
 def test_retries_run_out(project: tuple[Root, str]) -> None:
     root, name = project
-    assert execute(root, name, FlakyStage(TransientError("killed")), attempt=3).kind == "failed"
-    assert "after 4 attempts" in status.read(root.project(name))["errors"][0]["message"]
+    outcome = execute(root, name, FlakyStage(TransientError("killed")), attempt=3)
+    assert outcome.kind == "failed" and "after 4 attempts" in outcome.message
 
 
 def test_unchanged_stage_is_skipped_and_a_changed_one_runs(project: tuple[Root, str]) -> None:
     root, name = project
-    stage = FlakyStage()
-    assert execute(root, name, stage).kind == "done"
-    assert execute(root, name, stage).kind == "skipped"
+    stage, outputs = FlakyStage(), Outputs()
+    assert execute(root, name, stage, outputs).kind == "done"
+    assert execute(root, name, stage, outputs).kind == "skipped"
     stage.setting = 2
-    assert execute(root, name, stage).kind == "done"
+    assert execute(root, name, stage, outputs).kind == "done"
     (root.project(name).music_dir / "out.txt").unlink()
-    assert execute(root, name, stage).kind == "done"  # a missing output is made again
+    assert execute(root, name, stage, outputs).kind == "done"  # a missing output is made again
     assert stage.runs == 3
 
 
@@ -109,3 +142,26 @@ def test_what_a_killed_attempt_left_half_written_is_removed_when_the_stage_runs_
     (music_dir / "notes.txt").write_text("mine")
     assert execute(root, name, FlakyStage()).kind == "done"
     assert sorted(p.name for p in music_dir.iterdir()) == ["notes.txt", "out.txt"]
+
+
+def test_attempts_are_counted_in_status_json_and_the_step_runs_again(project: tuple[Root, str]) -> None:
+    root, name = project
+    ledger = Ledger.open(root.path, "", STEPS)
+    ledger.register(name, "film", str(root.project(name).script_file))
+    parse = FlakyStage(TransientError("fluidsynth was killed by SIGKILL"))
+    parse.NAME = "parse"
+    huey = MemoryHuey("t", results=False)
+    stages: dict[str, Any] = {s.stage: Nothing(s.stage) for s in STEPS.steps} | {"parse": parse}
+    pipeline = Pipeline(root, ledger, {"cpu": huey}, retries=3, stages=stages)
+    pipeline.start(name, "new script")
+    huey.execute(huey.dequeue())
+    status = json.loads((root.project(name).path / "status.json").read_text())
+    assert status["attempts"] == {"parse": {"attempts": 1, "last_error": "fluidsynth was killed by SIGKILL"}}
+    assert status["state"] == "running"
+    retry = huey.dequeue()  # queued again, to run after a pause of two seconds
+    assert (
+        retry is not None and 1.5 < (retry.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds() <= 2
+    )
+    huey.execute(retry, timestamp=retry.eta)
+    assert parse.runs == 2
+    assert huey.dequeue() is not None  # the run goes on

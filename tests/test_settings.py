@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,17 @@ def test_errors_name_file_key_and_what_is_allowed(data: dict, expected: str) -> 
     assert expected in str(info.value)
 
 
-def test_a_sidecar_may_not_set_daemon_settings() -> None:
+def test_a_sidecar_may_not_set_the_machines_own_settings() -> None:
     with pytest.raises(InputError, match="'watch' is a daemon setting"):
         settings.project_layer({"watch": {"poll": True}}, "film.yaml")
+    with pytest.raises(InputError, match="'ledger' is a daemon setting"):
+        settings.project_layer({"ledger": {"url": "postgresql://x"}}, "film.yaml")
+    # Where a model lies is the machine's: a film names the backend, the config file its model.
+    with pytest.raises(
+        InputError, match=re.escape("film.yaml: piper.model: 'piper.model' is a daemon setting")
+    ):
+        settings.project_layer({"piper": {"model": "/etc/passwd"}}, "film.yaml")
+    assert settings.project_layer({"fluidsynth": {"gain": 0.5}}, "film.yaml")
 
 
 def test_yaml_errors_name_the_line_and_aliases_are_refused(tmp_path: Path) -> None:

@@ -203,11 +203,12 @@ def project_layer(data: Mapping[str, Any], file: str) -> dict[str, Any]:
     input (not config). The machine's own settings (the watcher, the workers, the ledger, where
     models lie) are refused, naming the file to set them in."""
     validate(data, file, error=InputError)
-    for key in service_keys(Settings, data):
+    service = service_keys(Settings, data)
+    if service:
         raise InputError(
-            "is a setting of the service, not of a film; set it in config/scriptvid.yaml instead",
+            f"{service[0]!r} is a daemon setting, not a film's; set it in config/scriptvid.yaml instead",
             file=file,
-            key=key,
+            key=service[0],
         )
     return dict(data)
 
