@@ -44,9 +44,9 @@ sys.path.insert(0, str(REPO))  # run from anywhere: import the scriptvid of this
 
 # Imported once, up front: the package may be edited while a long run goes on, and a module
 # imported later would be a newer version than the ones already loaded.
-from scriptvid import media, runner, timeline  # noqa: E402
+from scriptvid import media, runner, settings, timeline  # noqa: E402
 from scriptvid.project import Root  # noqa: E402
-from scriptvid.stages import assemble, mix  # noqa: E402
+from scriptvid.stages import assemble, mix, title, transition  # noqa: E402
 
 STATUS_POLL = 0.05  # seconds between reads of status.json
 MEMORY_POLL = 0.1  # seconds between samples of the daemon's memory
@@ -396,7 +396,7 @@ class Bench:
 
     def settings(self, project: Path) -> Any:
         """The film's effective settings, from its project.yaml, exactly as its stages read them."""
-        return runner.film_settings(Root(self.root).project(project.name))
+        return runner.film_settings(Root(self.root).project(project.name), settings.service_layers(self.root))
 
 
 @dataclass
@@ -539,12 +539,8 @@ def scene_clip_paths(project: Path, name: str) -> list[Path]:
 
 
 def title_paths(project: Path) -> list[Path]:
-    pieces = sorted((project / "render" / "pieces").glob("title-*.mp4"))
-    bodies = [p for p in pieces if not p.name.endswith("-tail.mp4")]
-    if len(bodies) != 1:
-        raise BenchError(f"expected one title card piece in render/pieces, found {[p.name for p in pieces]}")
-    tail = bodies[0].with_name(bodies[0].stem + "-tail.mp4")
-    return [bodies[0], *([tail] if tail.exists() else [])]
+    card = Root(project.parents[1]).project(project.name)
+    return [card.title_card, *([card.title_tail] if card.title_tail.exists() else [])]
 
 
 def moviepy_assemble(project: Path, settings: Any, out: Path) -> float:
@@ -610,17 +606,26 @@ def moviepy_assemble(project: Path, settings: Any, out: Path) -> float:
 
 
 def our_assemble(root: Path, project: Path) -> float:
-    """Our mix and assemble stages on the same project, with nothing left over from the render."""
-    (project / "render" / "final.mp4").unlink(missing_ok=True)
-    (project / "render" / "sound.m4a").unlink(missing_ok=True)
-    for piece in (project / "render" / "pieces").glob("*"):
-        piece.unlink()
-    job = runner.make_job(
-        Root(root), Root(root).project(project.name), int(read_status(project)["run"]), None
-    )
+    """What of ours does MoviePy's work, on the same project, with nothing left over from the render:
+    the title card, the transitions, the sound (`mix`) and the join (`assemble`)."""
+    folder = Root(root).project(project.name)
+    names = json.loads((project / "script.json").read_text())["scenes"]
+    for made in (folder.render_dir / "final.mp4", folder.sound_file, folder.title_card, folder.title_tail):
+        made.unlink(missing_ok=True)
+    for name in names:
+        folder.into_file(name).unlink(missing_ok=True)
+    service = settings.service_layers(root)
+    run = int(read_status(project)["run"])
+
+    def job(scene: str | None) -> runner.Job:
+        return runner.make_job(Root(root), folder, run, scene, service, lambda stage, of: "")
+
     started = time.monotonic()
-    mix.run(job)
-    assemble.run(job)
+    title.run(job(None))
+    for name in names:
+        transition.run(job(name))
+    mix.run(job(None))
+    assemble.run(job(None))
     return time.monotonic() - started
 
 
@@ -629,7 +634,7 @@ def measure_assembly(b: Bench, fresh: Fresh, skip_moviepy: bool) -> None:
         b.results.add(Figure("assemble: ours", our_assemble(b.root, fresh.project), "s"))
         b.results.add(Figure("assemble: MoviePy 2.x", None, "s", note="skipped (MoviePy is not installed)"))
         return
-    # MoviePy reads the title card piece, so it goes first; ours then starts from an empty pieces/.
+    # MoviePy reads the title card, so it goes first; ours then makes it again.
     theirs = moviepy_assemble(fresh.project, b.settings(fresh.project), b.work / "moviepy.mp4")
     ours = our_assemble(b.root, fresh.project)
     ratio = theirs / ours

@@ -93,6 +93,8 @@ class Table:
             dep = self.by_stage[name]
             if not done(name, position if dep.per == SCENE else None):
                 return False
+        if step.after_every and not done(self.first().stage, None):
+            return False  # the scenes are not known yet
         for name in step.after_every:
             if not all(done(name, k) for k in range(scenes)):
                 return False

@@ -76,6 +76,7 @@ class Pipeline:
         self.root = root
         self.ledger = ledger
         self.queues = queues
+        log.copy_project_events_under(root.projects)
         self.service = service
         self.retries = retries
         self.stages = stages
@@ -171,7 +172,7 @@ class Pipeline:
             if again is not None:
                 self.enqueue([again], delay=outcome.delay)
         elif outcome.kind == "failed":
-            self.ledger.fail(step.id, self.worker, outcome.message)
+            self.enqueue(self.ledger.fail(step.id, self.worker, outcome.message))
         elif outcome.kind == "cancelled":
             cancel(self.ledger, step.project)
             self.ledger.drop(step.id, self.worker)

@@ -56,8 +56,8 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
             )
             assert st["state"] == "completed", st["errors"]
             assert st["renders"] == 1
-            # Music, mix, assembly and publishing ran exactly once although six workers in two
-            # processes raced to finish the scenes.
+            # Every step ran exactly once although six workers in two processes raced to finish the
+            # scenes: each join (the score after every voice, the film after every scene) once.
             stages = finished_stages(data_root / "projects" / name)
             assert [s for s in stages if s in ("music", "mix", "assemble", "publish")] == [
                 "music",
@@ -65,7 +65,8 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
                 "assemble",
                 "publish",
             ]
-            assert stages.count("animate") == len(st["scenes"])
+            for scene_stage in ("image", "voice", "lipsync", "animate", "transition"):
+                assert stages.count(scene_stage) == len(st["scenes"]), scene_stage
             info = ffprobe(Path(st["outputs"]["video"]))
             assert float(info["format"]["duration"]) > 10
 
@@ -77,6 +78,13 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
         ]
         assert [p.name for p in inbox.iterdir()] == []
         assert all(d.alive() for d in daemons)
+        # Both daemons wrote into one log, and into the projects' event logs: every line is whole.
+        logs = [data_root / "daemon.log", *(data_root / "projects").glob("*/logs/events.jsonl")]
+        for log in logs:
+            lines = [ln for ln in log.read_text().splitlines() if ln.startswith("{")]
+            assert lines, log
+            for line in lines:
+                assert isinstance(json.loads(line), dict), (log, line[:200])
     finally:
         for d in daemons:
             if d.alive():

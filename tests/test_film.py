@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 import yaml
 
+from scriptvid.stages.voice.profile import cast
+
 from conftest import REPO, ffprobe
 
 pytestmark = pytest.mark.slow
@@ -324,16 +326,25 @@ def test_scenes_differ_and_transitions_follow_the_script(film: Path) -> None:
 
 
 def test_title_card_and_transitions_are_made_while_the_scenes_are_animated(film: Path) -> None:
-    """The assembler mostly joins: each blended piece is made once, as soon as both its sides exist
-    (by the animate task that completes it; two neighbours finishing at the same moment may leave
-    their transition to the assembler)."""
+    """The assembler only joins: the title card and every blend into a scene are steps of their own,
+    each done once, the blends as soon as both their sides are animated (not all at the end)."""
     events = [json.loads(line) for line in (film / "logs" / "events.jsonl").read_text().splitlines()]
-    made = [e for e in events if e["event"] == "piece made"]
-    handovers = [yaml.safe_load((d / "scene.yaml").read_text())["transition"] for d in scene_dirs(film)[:-1]]
-    blends = 1 + sum(1 for t in handovers if "CUT" not in t)  # FADE IN: from the title card, and the rest
-    assert len({e["piece"] for e in made}) == len(made) == 1 + blends, made
-    assert [e["stage"] for e in made if e["kind"] == "title"] == ["animate"]
-    assert sum(e["stage"] == "animate" for e in made) >= blends, made
+    finished = [(e["stage"], e.get("scene", "")) for e in events if e["event"] == "stage finished"]
+    names = [d.name for d in scene_dirs(film)]
+    assert finished.count(("title", "")) == 1
+    assert sorted(s for stage, s in finished if stage == "transition") == names
+    # A blend into every scene but the one after CUT TO: (the title card fades into the first).
+    handovers = ["FADE IN:"] + [
+        yaml.safe_load((d / "scene.yaml").read_text())["transition"] for d in scene_dirs(film)[:-1]
+    ]
+    blended = [name for name, written in zip(names, handovers, strict=True) if "CUT" not in written]
+    assert [d.name for d in scene_dirs(film) if (d / "into.mp4").exists()] == blended
+    # Some blend was made before the last scene was animated: while the scenes were.
+    last_animate = max(i for i, (stage, _) in enumerate(finished) if stage == "animate")
+    assert any(stage == "transition" for stage, _ in finished[:last_animate])
+    assert finished.index(("assemble", "")) > max(
+        i for i, (stage, _) in enumerate(finished) if stage == "transition"
+    )
 
 
 def test_a_scene_without_dialogue_lasts_its_reading_time(film: Path) -> None:
@@ -370,3 +381,61 @@ def test_narration_and_parentheticals_change_the_delivery(film_without_music: Pa
     assert narrator and all(c["narration"] for c in narrator)
     figures = json.loads((kitchen / "figures.json").read_text())["figures"]
     assert "NARRATOR" not in {f["character"] for f in figures}
+
+
+def median_pitch(project: Path, character: str) -> float:
+    """The median fundamental frequency (Hz) of a character's speech over the film's scenes."""
+    f0 = []
+    for folder in scene_dirs(project):
+        cues = json.loads((folder / "voice" / "cues.json").read_text())["cues"]
+        track = decode_audio(folder / "voice" / "track.wav")
+        for cue in (c for c in cues if c["character"] == character):
+            speech = track[int(cue["start"] * RATE) : int(cue["end"] * RATE)]
+            n = int(0.04 * RATE)
+            for i in range(0, speech.size - n, n):
+                frame = speech[i : i + n] - speech[i : i + n].mean()
+                if np.sqrt(np.mean(frame**2)) < 0.02:
+                    continue  # a pause or a consonant
+                ac = np.correlate(frame, frame, "full")[n - 1 :]
+                lo, hi = RATE // 400, RATE // 70
+                lag = lo + int(np.argmax(ac[lo:hi]))
+                if ac[lag] > 0.5 * ac[0]:  # clearly voiced
+                    f0.append(RATE / lag)
+    return float(np.median(f0))
+
+
+def test_the_readmes_sidecar_example_renders_as_written(tmp_path: Path, film: Path) -> None:
+    """The settings the README shows for a dropped script, taken from the README itself."""
+    readme = (REPO / "README.md").read_text()
+    example = readme[readme.index("### Dropping a script") :]
+    sidecar = example[example.index("```yaml\n") + 8 : example.index("```", example.index("```yaml\n") + 8)]
+    settings = yaml.safe_load(sidecar)
+    assert settings["characters"]["MARA"]["voice"] and settings["characters"]["MARA"]["colour"]
+    project = render(tmp_path, "example", sidecar)
+    info = ffprobe(mp4(project))
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"], video["r_frame_rate"]) == (
+        settings["video"]["width"],
+        settings["video"]["height"],
+        f"{settings['video']['fps']}/1",
+    )
+    # MARA wears the colour the sidecar gives her, in daylight exactly (EXT. HARBOUR STREET - DAY).
+    from PIL import Image
+
+    street = scene_dirs(project)[0]
+    figure = next(
+        f for f in json.loads((street / "figures.json").read_text())["figures"] if f["character"] == "MARA"
+    )
+    x0, y0, x1, y1 = figure["box"]
+    picture = np.asarray(Image.open(street / "figures.png").convert("RGB")).astype(int)
+    torso = picture[int(y0 + 0.45 * (y1 - y0)), (x0 + x1) // 2]
+    wanted = [int(settings["characters"]["MARA"]["colour"][i : i + 2], 16) for i in (1, 3, 5)]
+    assert np.abs(torso - wanted).max() <= 12, (torso, wanted)
+    # And speaks at the pitch it gives her: 3 semitones up from the voice, where the cast alone
+    # (the film rendered without her settings) gives her 1.5; the same lines, 1.5 semitones higher.
+    assert cast(["OWEN", "MARA"], {})["MARA"].pitch == 1.5
+    ratio = median_pitch(project, "MARA") / median_pitch(film, "MARA")
+    print(f"\nMARA's pitch with the README's settings / without: {ratio:.3f} (1.5 semitones: 1.091)")
+    assert 1.05 <= ratio <= 1.14
+    status = json.loads((project / "status.json").read_text())
+    assert status["state"] == "completed" and status["errors"] == []

@@ -154,6 +154,16 @@ def test_a_film_runs_from_parse_to_publish_in_the_order_of_the_table(world: Worl
     assert world.journal.ran == [] and world.status()["state"] == "completed"
 
 
+def test_a_script_that_cannot_be_parsed_fails_the_film_and_nothing_else_runs(world: World) -> None:
+    world.journal.fail = {("parse", "")}
+    world.pipeline.start("film", "new script")
+    world.drain()
+    assert world.journal.ran == [("parse", "")]
+    st = world.status()
+    assert st["state"] == "failed" and [e["stage"] for e in st["errors"]] == ["parse"]
+    assert not st["music_queued"] and world.ledger.queued() == []
+
+
 def test_a_failing_scene_fails_the_film_after_the_rest_has_run_and_lists_the_error(world: World) -> None:
     world.journal.fail = {("image", "002-b")}
     world.pipeline.start("film", "new script")

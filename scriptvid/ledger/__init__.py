@@ -344,22 +344,21 @@ class Ledger:
             ]
             log.get().error("project failed", project=run.project_id, errors=errors)
 
-    def fail(self, step_id: int, worker: str, message: str) -> None:
+    def fail(self, step_id: int, worker: str, message: str) -> list[Ready]:
         """The step failed for good. The rest of the run goes on as far as it can, so that every
         error is listed and what could be made is kept; then the run fails."""
         found = self._step(step_id)
         if found is None:
-            return
+            return []
         _, _, project = found
         now = time.time()
         with self._transition(project):
             step = StepRow.get_by_id(step_id)
             if step.state != "running" or step.worker != worker:
-                return
+                return []
             step.state, step.error, step.finished, step.lease_until = "failed", message, now, None
             step.save()
-            if step.run.state in ACTIVE:
-                self._advance(step.run, now)
+            return self._advance(step.run, now) if step.run.state in ACTIVE else []
 
     def retry(self, step_id: int, worker: str, message: str) -> Ready | None:
         """A transient failure: the step is queued again (the caller hands it out after a pause)."""
