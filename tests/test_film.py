@@ -232,7 +232,8 @@ def still_camera_film(film: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     from huey import MemoryHuey
 
     from scriptvid import log
-    from scriptvid.pipeline import Pipeline
+    from scriptvid.ledger import Ledger
+    from scriptvid.pipeline import STEPS, Pipeline
     from scriptvid.project import Root
 
     log.setup()
@@ -243,7 +244,9 @@ def still_camera_film(film: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     scene_yaml.write_text(
         re.sub(r"\nmotion_prompt: .*\n", "\nmotion_prompt: static\n", scene_yaml.read_text())
     )
-    Pipeline(MemoryHuey(immediate=True), Root(root)).start(Root(root).project(film.name), reason="test edit")
+    # Every step runs as soon as it is handed out, in this process.
+    queues = {pool: MemoryHuey(f"still-{pool}", immediate=True) for pool in ("cpu", "gpu")}
+    Pipeline(Root(root), Ledger.open(root, "", STEPS), queues).start(film.name, reason="test edit")
     return project
 
 
@@ -254,7 +257,8 @@ def test_an_edited_scene_redoes_only_what_the_edit_affects(still_camera_film: Pa
     last_run = events[max(i for i, e in enumerate(events) if e["event"] == "project queued") :]
     redone = [(e["scene"], e["stage"]) for e in last_run if e["event"] == "stage finished"]
     first = scene_dirs(still_camera_film)[0].name
-    assert redone == [(first, "animate"), ("", "assemble"), ("", "publish")]
+    # Its picture, the blend into it from the title card (the way out of it is a cut), the join.
+    assert redone == [(first, "animate"), (first, "transition"), ("", "assemble"), ("", "publish")]
 
 
 def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -> None:

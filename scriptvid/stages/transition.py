@@ -41,8 +41,10 @@ def _sides(job: Job) -> tuple[Path, Path, str, str | None]:
 
 
 def inputs(job: Job) -> dict[str, Any]:
-    _, _, tail_stage, tail_scene = _sides(job)
     handover = timeline.incoming(job.project, job.scene_name, job.film)
+    if not handover.seconds:
+        return {"version": "1", "handover": handover}  # a cut: nothing to blend, whatever the sides
+    _, _, tail_stage, tail_scene = _sides(job)
     return {
         "version": "1",
         "handover": handover,
