@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,10 +14,25 @@ from scriptvid.errors import ConfigError, InputError
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_the_commented_config_file_is_exactly_the_defaults() -> None:
+def _keys(data: dict, prefix: str = "") -> set[str]:
+    out: set[str] = set()
+    for key, value in data.items():
+        out |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) and value else {prefix + key}
+    return out
+
+
+def test_the_commented_config_file_is_exactly_the_defaults_every_one_written_out() -> None:
+    text = (REPO / "config" / "scriptvid.yaml").read_text()
     data = settings.load_yaml(REPO / "config" / "scriptvid.yaml", error=ConfigError)
     settings.validate(data, "config/scriptvid.yaml")
     assert settings.build([("config", data)]) == settings.Settings()
+    assert _keys(data) == _keys(dataclasses.asdict(settings.Settings()))
+    # Each setting's help is the comment above it.
+    defaults = settings.Settings()
+    for section in dataclasses.fields(defaults):
+        value = getattr(defaults, section.name)
+        for f in dataclasses.fields(value) if dataclasses.is_dataclass(value) else ():
+            assert f.metadata["help"] in text, f"{section.name}.{f.name}"
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:

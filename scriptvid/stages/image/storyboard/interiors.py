@@ -362,56 +362,6 @@ def hallway(cv: Canvas, ctx: Ctx) -> None:
             ctx.glow(vx, y, H * 0.3 * t + H * 0.1, "#fff0c8", 0.4)
 
 
-def draw_shelves(cv: Canvas, ctx: Ctx, goods: str) -> None:
-    W, H = ctx.W, ctx.H
-    walls = ("#d8d5cf", "#c9c4bb") if goods == "boxes" else ("#f1ece2", "#e4ecef", "#f4e3d7")
-    floors = ("#a3a3a3", "#8e8e8e") if goods == "boxes" else ("#c9b49c", "#b3a89a")
-    _, _, fy = draw_room(cv, ctx, walls, floors)
-    frame = "#3d5a80" if goods == "boxes" else ctx.pick(("#8b5e3c", "#6f4e37", "#e9ecef"))
-    top = H * (0.08 if goods != "products" else 0.18)
-    n_units = 4
-    uw = (cv.R - cv.L) / n_units
-    for u in range(n_units):
-        x0 = cv.L + u * uw + uw * 0.06
-        x1 = x0 + uw * 0.88
-        cv.rect(x0, top, x1, fy, shade(frame, 0.75))
-        rows = 4 if goods == "boxes" else 5
-        rh = (fy - top) / rows
-        for r in range(rows):
-            y = top + (r + 1) * rh
-            x = x0 + H * 0.01
-            while x < x1 - H * 0.03:
-                if goods == "books":
-                    bw, bh = H * ctx.u(0.018, 0.03), rh * ctx.u(0.6, 0.85)
-                    col = ctx.pick(
-                        ("#c8553d", "#3d5a80", "#e0a458", "#5b8e7d", "#6a4c93", "#f4f1de", "#2b2d42")
-                    )
-                    gap = 0.0
-                elif goods == "boxes":
-                    bw, bh = rh * ctx.u(0.6, 0.9), rh * ctx.u(0.5, 0.8)
-                    col = ctx.pick(("#c8a27a", "#b88b5e", "#d9b98f"))
-                    gap = H * 0.01
-                else:
-                    bw, bh = H * ctx.u(0.03, 0.05), rh * ctx.u(0.4, 0.7)
-                    col = ctx.pick(
-                        ("#e63946", "#f4a261", "#2a9d8f", "#e9c46a", "#457b9d", "#ffffff", "#90be6d")
-                    )
-                    gap = H * 0.005
-                if x + bw > x1 - H * 0.01:
-                    break
-                cv.rect(x, y - bh, x + bw, y - H * 0.012, col, r=H * 0.003)
-                if goods == "boxes":
-                    cv.rect(x + bw * 0.42, y - bh, x + bw * 0.58, y - bh + bh * 0.35, "#e9d8b4")
-                x += bw + gap
-            cv.rect(x0, y - H * 0.012, x1, y, frame)
-        cv.rect(x0, top, x0 + H * 0.012, fy, frame)
-        cv.rect(x1 - H * 0.012, top, x1, fy, frame)
-    if goods == "products":
-        cv.rect(cv.L, cv.T, cv.R, H * 0.12, ctx.pick(("#e63946", "#2a9d8f", "#457b9d")))
-    for i in range(3):
-        draw_ceiling_light(cv, ctx, W * (0.2 + i * 0.3), cv.T + H * 0.03, W * 0.14)
-
-
 def lab(cv: Canvas, ctx: Ctx) -> None:
     W, H = ctx.W, ctx.H
     _, _, fy = draw_room(cv, ctx, ("#e6eef2", "#eef2ee", "#f0eef5"), ("#b7c4cc", "#c9cfd3"))

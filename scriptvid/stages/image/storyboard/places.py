@@ -28,7 +28,6 @@ from .interiors import (
     bedroom,
     church,
     classroom,
-    draw_shelves,
     hallway,
     hospital,
     kitchen,
@@ -42,6 +41,7 @@ from .props import (
     draw_picture,
     draw_plant,
     draw_room,
+    draw_shelves,
     draw_window,
 )
 
