@@ -99,6 +99,20 @@ CASES = [
         "escape.fountain", GOOD, "escape", "output: unknown setting", sidecar="output: ../../../etc/passwd\n"
     ),
     case(
+        "no-such-backend.fountain",
+        GOOD,
+        "no-such-backend",
+        "backends.music: 'musicgen' is not allowed; expected one of fluidsynth",
+        sidecar="backends: {music: musicgen}\n",
+    ),
+    case(
+        "model-path.fountain",
+        GOOD,
+        "model-path",
+        "'piper.model' is a daemon setting",
+        sidecar="piper: {model: /etc/passwd}\n",
+    ),
+    case(
         "daemon-key.fountain",
         GOOD,
         "daemon-key",

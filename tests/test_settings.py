@@ -64,6 +64,11 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
         ),
         ({"video": 3}, "video: must be a mapping of width, height, fps"),
         ({"timing": {"min_scene": float("nan")}}, "timing.min_scene: nan is not allowed"),
+        (
+            {"backends": {"music": "musicgen"}},
+            "backends.music: 'musicgen' is not allowed; expected one of fluidsynth",
+        ),
+        ({"characters": {"MARA": {"voice": {"pich": 3}}}}, "characters.MARA.voice.pich: unknown setting"),
     ],
 )
 def test_errors_name_file_key_and_what_is_allowed(data: dict, expected: str) -> None:
