@@ -81,13 +81,19 @@ def adopt_sidecar(root: Root, project: Project) -> None:
         claim_file(left, project.source_dir)
 
 
-def register(project: Project, service: list[tuple[str, dict[str, Any]]], ledger: Ledger) -> None:
+def register(
+    project: Project,
+    service: list[tuple[str, dict[str, Any]]],
+    ledger: Ledger,
+    earlier: dict[str, Any] | None = None,
+) -> None:
     """Record in the ledger a project whose script is in source/, with its project.yaml: ready to
     start, or failed with the reason when its sidecar cannot be used. A project.yaml already there
-    (a project found again after a crash) is the person's and is kept."""
+    (a project found again after a crash) is the person's and is kept. `earlier`: see
+    `Ledger.register`."""
     error = "" if project.settings_file.exists() else write_project_settings(project, service)
     script = project.script_file
-    ledger.register(project.name, title=script.stem, source=str(script), error=error)
+    ledger.register(project.name, title=script.stem, source=str(script), error=error, earlier=earlier)
     if error:
         log.get().error("project settings refused", project=project.name, error=error)
 

@@ -218,6 +218,10 @@ def test_cancel_stops_one_project_and_resume_carries_on(daemon: Daemon) -> None:
     time.sleep(1.0)
     st = project_status(root, "long")
     assert st["state"] == "cancelled"
+    # Stopped means quiet: status.json is not written again and again while CANCEL lies there.
+    written = (project / "status.json").stat().st_mtime_ns
+    time.sleep(1.5)
+    assert (project / "status.json").stat().st_mtime_ns == written
     done_before = {(s["name"], d) for s in st["scenes"] for d in s["done"]}
     # The other project is not held up, and the cancelled one does no more work.
     other = finished(root, "other")

@@ -329,3 +329,27 @@ def test_the_table_is_checked_when_it_is_made() -> None:
     assert graph.PARSE_SHARE + graph.SCENES_SHARE + sum(
         s.share for s in STEPS.film_steps[1:]
     ) == pytest.approx(1.0)
+
+
+def test_projects_made_before_the_ledger_keep_their_state_and_unfinished_ones_start(tmp_path: Path) -> None:
+    from scriptvid.daemon.service import Service
+    from scriptvid.settings import Settings
+
+    root = Root(tmp_path)
+    root.ensure()
+    for name, state in (("done", "completed"), ("half", "running")):
+        project = create_project(root, name)
+        (project.source_dir / f"{name}.fountain").write_text("INT. ROOM - DAY\n")
+        (project.settings_file).write_text("video: {fps: 12}\n")  # a person's edit, to be kept
+        outputs = {"video": str(root.outbox / f"{name}.mp4")} if state == "completed" else {}
+        old = {"state": state, "run": 3, "renders": 2, "title": "Old", "reason": "x", "outputs": outputs}
+        project.status_file.write_text(json.dumps(old))
+    service = Service(root, [], Settings())
+    service.recover()
+    done = service.ledger.status("done")
+    assert (done["state"], done["run"], done["renders"], done["title"]) == ("completed", 3, 2, "Old")
+    assert done["outputs"]["video"].endswith("done.mp4")
+    half = service.ledger.status("half")
+    assert (half["state"], half["reason"]) == ("queued", "daemon restarted")
+    assert [r.stage for r in service.ledger.queued()] == ["parse"]
+    assert (root.projects / "half" / "project.yaml").read_text() == "video: {fps: 12}\n"

@@ -105,17 +105,20 @@ class Service:
         """What the ledger holds that no live worker has is handed out again: the steps of workers
         that stopped (this daemon, killed; or any whose lease ran out), and queued steps their queue
         lost. Steps held by live workers (another daemon on this root) are left alone. A project
-        folder the ledger does not know (an intake cut short by a crash) is registered first."""
+        folder the ledger does not know is registered first: an intake cut short by a crash (it
+        starts), or a project made before there was a ledger (it keeps its state, and starts only
+        if it was being made)."""
         for folder in sorted(self.root.projects.iterdir()) if self.root.projects.is_dir() else []:
             project = Project(folder)
             if self.ledger.known(project.name):
                 if project.is_cancelled():
                     cancel(self.ledger, project.name)
             elif project.source_dir.is_dir() and any(project.source_dir.iterdir()):
+                earlier = _earlier_status(project)
                 intake.adopt_sidecar(self.root, project)
-                intake.register(project, self.layers, self.ledger)
+                intake.register(project, self.layers, self.ledger, earlier)
                 if self.ledger.status(project.name)["state"] == "queued":
-                    self.pipeline.start(project.name, reason="new script (intake finished after a restart)")
+                    self.pipeline.start(project.name, reason="daemon restarted")
         self.pipeline.recover()
 
     # -- the loop --------------------------------------------------------------------------------
@@ -134,7 +137,8 @@ class Service:
         if any(p.name == "status.json" for p in paths) and not _readable(project.status_file):
             self.ledger.refresh_view(project.name)
         if project.is_cancelled():
-            cancel(self.ledger, project.name)
+            if self.ledger.active(project.name):
+                cancel(self.ledger, project.name)
             return
         edits = [
             p
@@ -196,6 +200,18 @@ class Service:
     def _refuse(self, path: Path, message: str) -> None:
         self.watcher.forget(path)
         intake.report_failure(self.root, path, message)
+
+
+def _earlier_status(project: Project) -> dict[str, Any] | None:
+    """The status.json of a project that an earlier version of scriptvid made, when it says how the
+    project ended (one that was still being made is started again like any other)."""
+    try:
+        data = json.loads(project.status_file.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("state") not in ("completed", "failed", "cancelled"):
+        return None
+    return data
 
 
 def _readable(status_file: Path) -> bool:

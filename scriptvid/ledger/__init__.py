@@ -130,14 +130,32 @@ class Ledger:
     def project_names(self) -> list[str]:
         return [p.name for p in ProjectRow.select(ProjectRow.name).order_by(ProjectRow.name)]
 
-    def register(self, project: str, title: str, source: str, error: str = "") -> None:
+    def register(
+        self, project: str, title: str, source: str, error: str = "", earlier: dict[str, Any] | None = None
+    ) -> None:
         """A new project, whose script lies at `source`. With `error` (its sidecar cannot be used) it
-        is failed at once, the reason in its first step; otherwise it waits for `start_run`."""
+        is failed at once, the reason in its first step; otherwise it waits for `start_run`.
+        `earlier` is the status.json of a project made before there was a ledger: its title, films
+        and last run's outcome are kept, so that it is not made again."""
         now = time.time()
         with self.db.atomic():
             ProjectRow.create(name=project, title=title, source=source, created=now)
         with self._transition(project):
-            if error:
+            if earlier:
+                row = ProjectRow.get_by_id(project)
+                row.title = str(earlier.get("title") or title)
+                row.renders = int(earlier.get("renders") or 0)
+                row.outputs = json.dumps(earlier.get("outputs") or {})
+                row.save()
+                RunRow.create(
+                    project=project,
+                    number=int(earlier.get("run") or 0),
+                    reason=str(earlier.get("reason") or ""),
+                    state=str(earlier["state"]),
+                    queued=now,
+                    finished=now,
+                )
+            elif error:
                 run = RunRow.create(
                     project=project, number=0, reason="new script", state="failed", queued=now
                 )
@@ -178,9 +196,16 @@ class Ledger:
         log.get().info("project queued", project=project, run=run.number, reason=reason)
         return run.number, ready
 
+    def active(self, project: str) -> bool:
+        """Whether the project's latest run is queued or running."""
+        run = self._latest(project)
+        return run is not None and run.state in ACTIVE
+
     def cancel(self, project: str) -> bool:
         """The project's run stops: its queued steps drop themselves; whoever runs one is told
         (`renew`). False when there was nothing running to cancel."""
+        if not self.active(project):
+            return False
         with self._transition(project):
             run = self._latest(project)
             if run is None or run.state not in ACTIVE:
