@@ -1,9 +1,9 @@
 """What happens to a script, in order, and how the steps are wired to the queues.
 
-    parse ──► title ────────────────────────────────────────────────┐
-      └──► per scene: image ──┐                                    │
-                      voice ──┴──► lipsync ──► animate ──► transition ──┐ (every scene)
-          (every scene's voice) ──► music ──► mix ─────────────────────┴──► assemble ──► publish
+    parse ─► title ─────────────────────────────────────┐
+      └─► per scene: image ─┐                           ▼
+                     voice ─┴─► lipsync ─► animate ─► transition ─┐ (every scene)
+                       └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
 
 `STEPS` is the table: for each step its stage, whether it runs once per film or once per scene, what
 it comes after, and the pool of workers it runs on. The ledger reads it to decide, inside each

@@ -157,10 +157,8 @@ class Ledger:
                 )
             elif error:
                 run = RunRow.create(
-                    project=project, number=0, reason="new script", state="failed", queued=now
+                    project=project, number=0, reason="new script", state="failed", queued=now, finished=now
                 )
-                run.finished = now
-                run.save()
                 StepRow.create(
                     run=run, stage=self.table.first().stage, state="failed", error=error, finished=now
                 )
