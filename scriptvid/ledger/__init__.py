@@ -65,6 +65,13 @@ def _start_time(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
+def _refusal(run: RunRow) -> str:
+    """Why a step of `run` may not begin (a step of a run that goes on: another worker took it)."""
+    if run.state in ("superseded", "cancelled"):
+        return str(run.state)
+    return "ended" if run.state not in ACTIVE else "taken"
+
+
 def this_worker() -> str:
     """This process, as the ledger names the holder of a step: host/pid/start time."""
     return f"{_this_host()}/{os.getpid()}/{_start_time(os.getpid())}"
@@ -174,6 +181,7 @@ class Ledger:
             if last is not None and last.state in ACTIVE:
                 last.state, last.finished = "superseded", now
                 last.save()
+                self._drop_waiting(last)
             run = RunRow.create(
                 project=project,
                 number=(last.number if last else 0) + 1,
@@ -210,8 +218,15 @@ class Ledger:
                 return False
             run.state, run.finished = "cancelled", time.time()
             run.save()
+            self._drop_waiting(run)
         log.get().info("project cancelled", project=project)
         return True
+
+    def _drop_waiting(self, run: RunRow) -> None:
+        """A run that stopped: its steps not yet begun never will be (their tasks find them dropped)."""
+        StepRow.update(state="dropped").where(
+            StepRow.run == run.id, StepRow.state.in_(("queued", "waiting"))
+        ).execute()
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -229,20 +244,15 @@ class Ledger:
         found = self._step(step_id)
         if found is None:
             return Claim(None, "gone")
-        _, _, project = found
+        step, run, project = found
+        if run.state not in ACTIVE or step.state != "queued":
+            return Claim(None, _refusal(run))  # nothing changes: no transaction, no new view
         now = time.time()
         with self._transition(project):
             step = StepRow.get_by_id(step_id)
             run = step.run
-            if run.state not in ACTIVE:
-                if step.state == "queued":
-                    step.state = "dropped"
-                    step.save()
-                return Claim(
-                    None, {"superseded": "superseded", "cancelled": "cancelled"}.get(run.state, "ended")
-                )
-            if step.state != "queued":
-                return Claim(None, "taken")
+            if run.state not in ACTIVE or step.state != "queued":
+                return Claim(None, _refusal(run))
             if self._busy_elsewhere(step, run, now):
                 return Claim(None, "busy")
             step.state, step.worker, step.lease_until = "running", worker, now + self.lease
