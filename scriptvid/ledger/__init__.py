@@ -12,8 +12,6 @@ The order of the stages is not known here: the step table (pipeline.py, graph.py
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +25,9 @@ from .. import log
 from ..graph import Table
 from . import view
 from .models import OutputRow, ProjectRow, RunRow, StepRow, open_database
+from .workers import this_worker, worker_gone
+
+__all__ = ["Claim", "Ledger", "Ready", "this_worker", "worker_gone"]
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "skipped")
@@ -52,39 +53,11 @@ class Claim:
     refused: str = ""  # superseded, cancelled, ended, taken, gone, or busy (try again shortly)
 
 
-def _this_host() -> str:
-    return socket.gethostname()
-
-
-def _start_time(pid: int) -> str:
-    """The kernel's start time of a process, which tells a live process from a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
 def _refusal(run: RunRow) -> str:
     """Why a step of `run` may not begin (a step of a run that goes on: another worker took it)."""
     if run.state in ("superseded", "cancelled"):
         return str(run.state)
     return "ended" if run.state not in ACTIVE else "taken"
-
-
-def this_worker() -> str:
-    """This process, as the ledger names the holder of a step: host/pid/start time."""
-    return f"{_this_host()}/{os.getpid()}/{_start_time(os.getpid())}"
-
-
-def worker_gone(worker: str) -> bool:
-    """Whether `worker` is known to have stopped: a process of this host that no longer runs.
-    Of another host nothing is known; its lease running out says it."""
-    host, _, rest = worker.partition("/")
-    pid, _, started = rest.partition("/")
-    if host != _this_host() or not pid.isdigit():
-        return False
-    return _start_time(int(pid)) != started
 
 
 class Ledger:
