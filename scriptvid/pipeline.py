@@ -1,9 +1,9 @@
 """What happens to a script, in order, and how the steps are wired to the queues.
 
-    parse ─► title ─────────────────────────────────────┐
-      └─► per scene: image ─┐                           ▼
-                     voice ─┴─► lipsync ─► animate ─► transition ─┐ (every scene)
-                       └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
+    parse ─► title ──────────────────────────────────────────────┐
+      │                                                          ▼
+      └─► per scene: image ─► voice ─► lipsync ─► animate ─► transition ──┐ (every scene)
+                               └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
 
 `STEPS` is the table: for each step its stage, whether it runs once per film or once per scene, what
 it comes after, and the pool of workers it runs on. The ledger reads it to decide, inside each
@@ -35,12 +35,15 @@ from .stages import animate, assemble, image, lipsync, mix, music, parse, publis
 # new scene work; a scene's short steps go before the long animations, so that every voice is
 # ready early (the score waits for all of them); animations go longest first (see _priority), so a
 # render does not end on one long scene while the other workers have nothing left to do.
+# A voice needs only the parsed scene, but it comes after the image: the voice model speaks for one
+# worker at a time, and with each scene's image before its voice the workers take turns at it
+# instead of one waiting for the other (measured: 1-3 % less CPU and wall time for a film).
 STEPS = Table(
     [
         Step("parse", FILM, pool=CPU, priority=5, share=0.10),
         Step("title", FILM, after=("parse",), pool=CPU, priority=2, share=0.02),
         Step("image", SCENE, after=("parse",), pool=GPU, priority=1),
-        Step("voice", SCENE, after=("parse",), pool=GPU, priority=1),
+        Step("voice", SCENE, after=("image",), pool=GPU, priority=1),
         Step("lipsync", SCENE, after=("image", "voice"), pool=GPU, priority=1),
         Step("animate", SCENE, after=("lipsync",), pool=GPU, priority=0),
         Step("transition", SCENE, after=("animate", "title"), after_previous=("animate",), priority=2),
