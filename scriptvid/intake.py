@@ -6,13 +6,23 @@ never overwrites) and writes reports beside them when they cannot be used.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from . import backends, fsutil, log, settings
 from .errors import InputError
-from .ledger import Ledger
-from .project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root, claim_file, create_project
+from .ledger import Ledger, this_worker
+from .project import (
+    PROJECT_FOLDERS,
+    SCRIPT_SUFFIXES,
+    SIDECAR_SUFFIXES,
+    Project,
+    Root,
+    claim_file,
+    project_folders,
+    slugify,
+)
 from .settings import Settings
 
 PROJECT_HEADER = """\
@@ -54,17 +64,33 @@ def claim(
     A bad sidecar still makes a project, a failed one whose status.json names the file and the key,
     so the person finds the script and the reason in one place.
     """
-    project = create_project(root, script.stem)
-    moved = claim_file(script, project.source_dir)
-    if moved is None:  # another daemon claimed it between our look and our move
-        for sub in ("source", "scenes", "music", "render", "logs"):
-            project.path.joinpath(sub).rmdir()
-        project.path.rmdir()
+    try:
+        st = script.lstat()
+    except FileNotFoundError:
         return None
-    sidecar = sidecar_for(script)
-    if sidecar is not None:
-        claim_file(sidecar, project.source_dir)
-    register(project, service, ledger)
+    name = ledger.claim(
+        script.name,
+        f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}",
+        slugify(script.stem) or "script",
+        lambda n: (root.projects / n).exists(),
+        this_worker(),
+    )
+    if name is None:
+        return None  # another daemon is taking it
+    try:
+        project = project_folders(root, name)
+        moved = claim_file(script, project.source_dir)
+        if moved is None:  # a person removed it meanwhile: nothing to make a project of
+            for sub in reversed((".", *PROJECT_FOLDERS)):
+                with contextlib.suppress(OSError):
+                    (project.path / sub).rmdir()
+            return None
+        sidecar = sidecar_for(script)
+        if sidecar is not None:
+            claim_file(sidecar, project.source_dir)
+        register(project, service, ledger)
+    finally:
+        ledger.release(script.name)
     log.get().info(
         "script taken from the inbox",
         project=project.name,

@@ -194,10 +194,13 @@ def scene_dir_name(number: int, heading: str) -> str:
     return f"{number:03d}-{slugify(heading, 40) or 'scene'}"
 
 
+PROJECT_FOLDERS = ("source", "scenes", "music", "render", "logs")
+
+
 def create_project(root: Root, stem: str) -> Project:
     """A new, empty project folder named after the script; `-2`, `-3`... when the name is taken.
 
-    `mkdir` is atomic, so two daemons creating projects at once never share a folder.
+    `mkdir` is atomic, so two processes creating projects at once never share a folder.
     """
     base = slugify(stem) or "script"
     for n in range(1, 10_000):
@@ -206,10 +209,16 @@ def create_project(root: Root, stem: str) -> Project:
             path.mkdir(parents=True)
         except FileExistsError:
             continue
-        for sub in ("source", "scenes", "music", "render", "logs"):
-            (path / sub).mkdir()
-        return Project(path)
+        return project_folders(root, path.name)
     raise RuntimeError(f"more than 10000 projects named {base!r}")
+
+
+def project_folders(root: Root, name: str) -> Project:
+    """The project folder `name` and its subfolders (made where missing)."""
+    project = root.project(name)
+    for sub in PROJECT_FOLDERS:
+        (project.path / sub).mkdir(parents=True, exist_ok=True)
+    return project
 
 
 def claim_file(src: Path, dest_dir: Path) -> Path | None:

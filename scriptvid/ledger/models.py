@@ -98,7 +98,22 @@ class OutputRow(_Row):
         primary_key = peewee.CompositeKey("project", "stage", "scene")
 
 
-TABLES = (ProjectRow, RunRow, StepRow, OutputRow)
+class ClaimRow(_Row):
+    """An inbox file being made into a project: who takes it, under which project name. A row lives
+    only while its file is moved and registered, so that two daemons on one inbox never both take a
+    file, nor pick the same name, nor leave a `-2` behind that no other project explains."""
+
+    file = peewee.CharField(primary_key=True)  # the name in the inbox
+    identity = peewee.CharField()  # inode, size and mtime: which file of that name
+    project = peewee.CharField()
+    worker = peewee.CharField()
+    at = peewee.FloatField()
+
+    class Meta:
+        table_name = "claim"
+
+
+TABLES = (ProjectRow, RunRow, StepRow, OutputRow, ClaimRow)
 
 
 def open_database(url: str, default: Path) -> peewee.Database:

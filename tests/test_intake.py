@@ -1,0 +1,69 @@
+"""Taking a file from the inbox: claimed in the ledger, so that of several daemons on one inbox
+exactly one takes it, under the name it would have had alone."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+from scriptvid import intake
+from scriptvid.ledger import Ledger
+from scriptvid.pipeline import STEPS
+from scriptvid.project import Root
+
+SCRIPT = "INT. ROOM - DAY\n\nANNA\nHello.\n"
+
+
+def test_a_file_is_claimed_once_and_named_as_if_alone(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path, "", STEPS)
+    nothing = lambda name: False  # noqa: E731
+    assert ledger.claim("film.fountain", "1:10:5", "film", nothing, "host/1/1") == "film"
+    assert ledger.claim("film.fountain", "1:10:5", "film", nothing, "host/2/2") is None
+    # Another file of another name, while the first is being taken, does not get its name.
+    assert ledger.claim("Film.fountain", "2:10:5", "film", nothing, "host/2/2") == "film-2"
+    ledger.release("film.fountain")
+    ledger.release("Film.fountain")
+    # A name whose folder is there (made by a person, or an older project) is passed over.
+    assert ledger.claim("film.fountain", "3:10:5", "film", lambda n: n == "film", "host/1/1") == "film-2"
+
+
+def test_a_claim_whose_daemon_died_is_taken_over_under_the_same_name(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path, "", STEPS)
+    dead = f"{socket.gethostname()}/999999/0"  # no process of this machine: its claim is stale
+    assert ledger.claim("film.fountain", "1:10:5", "film", lambda n: False, dead) == "film"
+    ledger.claim("x", "0", "x", lambda n: False, "h/1/1")  # another claim, alive, stays
+    taken = ledger.claim("film.fountain", "1:10:5", "film", lambda n: n == "film", "elsewhere/1/1")
+    assert taken == "film"
+
+
+def test_two_daemons_racing_for_one_file_make_one_project_without_a_suffix(tmp_path: Path) -> None:
+    root = Root(tmp_path)
+    root.ensure()
+    for attempt in range(20):
+        script = root.inbox / f"race{attempt}.fountain"
+        script.write_text(SCRIPT)
+        ledgers = [Ledger.open(tmp_path, "", STEPS) for _ in range(2)]
+        results: list[object] = []
+        barrier = threading.Barrier(2)
+
+        def take(
+            ledger: Ledger,
+            script: Path = script,
+            barrier: threading.Barrier = barrier,
+            results: list = results,
+        ) -> None:
+            barrier.wait()
+            results.append(intake.claim(root, script, [], ledger))
+
+        threads = [threading.Thread(target=take, args=(ledger,)) for ledger in ledgers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        made = [r for r in results if r is not None]
+        assert len(made) == 1, results
+        assert sorted(p.name for p in root.projects.iterdir() if p.name.startswith(f"race{attempt}")) == [
+            f"race{attempt}"
+        ]
+        assert (root.projects / f"race{attempt}" / "source" / script.name).read_text() == SCRIPT
