@@ -53,6 +53,10 @@ class Claim:
     refused: str = ""  # superseded, cancelled, ended, taken, gone, or busy (try again shortly)
 
 
+def _with_run(step_id: int) -> Any:
+    return StepRow.select(StepRow, RunRow).join(RunRow).where(StepRow.id == step_id).get_or_none()
+
+
 def _refusal(run: RunRow) -> str:
     """Why a step of `run` may not begin (a step of a run that goes on: another worker took it)."""
     if run.state in ("superseded", "cancelled"):
@@ -97,7 +101,8 @@ class Ledger:
         """The project as status.json shows it."""
         row = ProjectRow.get(ProjectRow.name == project)
         run = self._latest(project)
-        steps = list(run.steps) if run is not None else []
+        # Plain tuples, not model rows: this runs after every transition.
+        steps = list(StepRow.select().where(StepRow.run == run).namedtuples()) if run is not None else []
         return view.status(row, run, steps, self.table)
 
     def _latest(self, project: str) -> RunRow | None:
@@ -237,7 +242,8 @@ class Ledger:
     # -- steps ------------------------------------------------------------------------------------
 
     def _step(self, step_id: int) -> tuple[StepRow, RunRow, str] | None:
-        step = StepRow.get_or_none(StepRow.id == step_id)
+        """A step with its run (read in one query), and the run's project."""
+        step = _with_run(step_id)
         if step is None:
             return None
         return step, step.run, step.run.project_id
@@ -255,7 +261,7 @@ class Ledger:
             return Claim(None, _refusal(run))  # nothing changes: no transaction, no new view
         now = time.time()
         with self._transition(project):
-            step = StepRow.get_by_id(step_id)
+            step = _with_run(step_id)
             run = step.run
             if run.state not in ACTIVE or step.state != "queued":
                 return Claim(None, _refusal(run))
@@ -298,7 +304,7 @@ class Ledger:
         _, _, project = found
         now = time.time()
         with self._transition(project):
-            step = StepRow.get_by_id(step_id)
+            step = _with_run(step_id)
             run = step.run
             if kind == "done":
                 # The files are made, whoever now holds the step: record what they were made from.
@@ -392,7 +398,7 @@ class Ledger:
         _, _, project = found
         now = time.time()
         with self._transition(project):
-            step = StepRow.get_by_id(step_id)
+            step = _with_run(step_id)
             if step.state != "running" or step.worker != worker:
                 return []
             step.state, step.error, step.finished, step.lease_until = "failed", message, now, None
@@ -406,7 +412,7 @@ class Ledger:
             return None
         _, _, project = found
         with self._transition(project):
-            step = StepRow.get_by_id(step_id)
+            step = _with_run(step_id)
             if step.state != "running" or step.worker != worker:
                 return None
             step.attempts += 1
@@ -426,7 +432,7 @@ class Ledger:
         if found is None:
             return
         with self._transition(found[2]):
-            step = StepRow.get_by_id(step_id)
+            step = _with_run(step_id)
             if step.state == "running" and step.worker == worker:
                 step.state, step.lease_until = "dropped", None
                 step.save()
@@ -470,7 +476,7 @@ class Ledger:
         ready = []
         for s in lost:
             with self._transition(s.run.project_id):
-                step = StepRow.get_by_id(s.id)
+                step = _with_run(s.id)
                 if step.state != "running" or step.worker != s.worker:
                     continue
                 step.attempts += 1

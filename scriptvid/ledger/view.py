@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .. import fsutil
 from ..graph import Table
-from .models import ProjectRow, RunRow, StepRow
+from .models import ProjectRow, RunRow
 
 FINISHED = ("done", "skipped")
 
@@ -26,7 +27,8 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def status(project: ProjectRow, run: RunRow | None, steps: list[StepRow], table: Table) -> dict[str, Any]:
+def status(project: ProjectRow, run: RunRow | None, steps: Sequence[Any], table: Table) -> dict[str, Any]:
+    """`steps`: the run's steps, with StepRow's fields."""
     scenes = run.scene_names() if run is not None else []
     by_key = {(s.stage, s.scene): s for s in steps}
 
@@ -91,7 +93,7 @@ def _state(run: RunRow | None) -> str:
     return "queued" if run.state == "superseded" else run.state
 
 
-def _scene(name: str, steps: list[StepRow], table: Table) -> dict[str, Any]:
+def _scene(name: str, steps: Sequence[Any], table: Table) -> dict[str, Any]:
     own = {s.stage: s for s in steps if s.scene == name}
     order = [s.stage for s in table.scene_steps]
     done = [stage for stage in order if stage in own and own[stage].state in FINISHED]

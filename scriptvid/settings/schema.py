@@ -9,7 +9,9 @@ case), `service` (a setting of the machine, e.g. where a model lies: a film's si
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -41,37 +43,51 @@ def section(cls: type, help: str, **rules: Any) -> Any:
 # Reading YAML safely
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Sidecars never need anchors; refusing aliases makes an alias bomb a one-line error."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in scriptvid files", event.start_mark
-            )
-        return super().compose_node(parent, index)
+# libyaml's parser where PyYAML has it (ten times the speed of the pure-Python one: a run reads its
+# settings and scene files hundreds of times).
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What was read, by file and version (inode, size, mtime): a run reads the same few files many times.
+_read: dict[tuple[str, int, int, int], dict[str, Any]] = {}
+_READ_KEPT = 1024
 
 
 def load_yaml(path: Path, *, error: type[ConfigError] | type[InputError] = InputError) -> dict[str, Any]:
     """A YAML file that must hold a mapping (or nothing). Errors name the file and the line."""
     try:
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise error(f"is {size} bytes; settings files are limited to {MAX_YAML_BYTES}", file=str(path))
+        st = path.stat()
+        if st.st_size > MAX_YAML_BYTES:
+            raise error(
+                f"is {st.st_size} bytes; settings files are limited to {MAX_YAML_BYTES}", file=str(path)
+            )
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+        if key in _read:
+            return copy.deepcopy(_read[key])
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
     except OSError as exc:
         raise error(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    return parse_yaml(text, str(path), error=error)
+    data = parse_yaml(text, str(path), error=error)
+    if len(_read) >= _READ_KEPT:
+        _read.clear()
+    _read[key] = copy.deepcopy(data)
+    return data
 
 
 def parse_yaml(
     text: str, name: str, *, error: type[ConfigError] | type[InputError] = InputError
 ) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)
+        # Settings never need anchors; refusing aliases makes an alias bomb a one-line error.
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+                raise error(
+                    f"is not valid YAML: {where}YAML aliases (*name) are not allowed in scriptvid files",
+                    file=name,
+                )
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -107,8 +123,9 @@ def _mapping_of(tp: Any) -> type | None:
     return None
 
 
+@functools.cache
 def fields_of(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
-    """Each field of a settings dataclass with its resolved type."""
+    """Each field of a settings dataclass with its resolved type (resolved once per class)."""
     hints = typing.get_type_hints(cls)
     return [(f, hints[f.name]) for f in dataclasses.fields(cls)]
 
