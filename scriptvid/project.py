@@ -104,10 +104,6 @@ class Project:
         return self.path / "CANCEL"
 
     @property
-    def lock_file(self) -> Path:
-        return self.path / ".lock"
-
-    @property
     def scenes_dir(self) -> Path:
         return self.path / "scenes"
 

@@ -2,8 +2,9 @@
 
 A transition between two scenes overlaps them by `d` seconds (0 for a cut). Each scene is encoded
 as up to three pieces: its head (the first `d_in` seconds, which the previous transition blends
-over), its body, and its tail (the last `d_out` seconds). The assembler encodes only the short
-transitions and joins everything else as it is, so an unchanged scene is never encoded again.
+over), its body, and its tail (the last `d_out` seconds). Only the short blends are encoded apart
+(the `transition` step); the assembler joins everything as it is, so an unchanged scene is never
+encoded again.
 """
 
 from __future__ import annotations

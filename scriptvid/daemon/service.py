@@ -13,6 +13,7 @@ import json
 import signal
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,15 @@ class Service:
         looked = time.monotonic()
         try:
             while not self.stop_requested.wait(TICK):
-                self.tick()
-                if time.monotonic() - looked >= LOOK:
-                    self.pipeline.enqueue(self.ledger.take_over())
-                    looked = time.monotonic()
+                try:
+                    self.tick()
+                    if time.monotonic() - looked >= LOOK:
+                        self.pipeline.enqueue(self.ledger.take_over())
+                        looked = time.monotonic()
+                except Exception as exc:  # one file or one look gone wrong must not stop the service
+                    logger.error(
+                        "daemon loop failed; going on", error=repr(exc), traceback=traceback.format_exc()
+                    )
                 systemd.notify("WATCHDOG=1")
         finally:
             systemd.notify("STOPPING=1")
@@ -113,7 +119,11 @@ class Service:
             if self.ledger.known(project.name):
                 if project.is_cancelled():
                     cancel(self.ledger, project.name)
-            elif project.source_dir.is_dir() and any(project.source_dir.iterdir()):
+            elif (
+                project.source_dir.is_dir()
+                and any(project.source_dir.iterdir())
+                and not self.ledger.claimed(project.name)  # another daemon is taking it in now
+            ):
                 earlier = _earlier_status(project)
                 intake.adopt_sidecar(self.root, project)
                 intake.register(project, self.layers, self.ledger, earlier)

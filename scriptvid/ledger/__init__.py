@@ -144,6 +144,13 @@ class Ledger:
                     return name
         raise RuntimeError(f"more than 10000 projects named {base!r}")
 
+    def claimed(self, project: str) -> bool:
+        """Whether a live worker is taking an inbox file into the project folder `project`."""
+        return any(
+            not (worker_gone(c.worker) or c.at < time.time() - self.lease)
+            for c in ClaimRow.select().where(ClaimRow.project == project)
+        )
+
     def release(self, file: str) -> None:
         """The inbox file has left the inbox (taken, or removed by a person)."""
         ClaimRow.delete().where(ClaimRow.file == file).execute()
