@@ -243,7 +243,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if not ledger.known(args.name):
         print(f"scriptvid: no project {args.name!r} under {root.projects}", file=sys.stderr)
         return 2
-    project.cancel_file.unlink(missing_ok=True)
+    removed = project.uncancel()
+    if removed:
+        print(f"{args.name}: CANCEL ({removed}) taken away")
     run = Pipeline(root, ledger, make_queues(root), layers).start(args.name, reason="scriptvid resume")
     print(f"{args.name}: queued (run {run}); a running daemon picks it up")
     return 0

@@ -30,7 +30,8 @@ def atomic_path(dest: Path, suffix: str = "") -> Iterator[Path]:
     the extension, like FFmpeg, still know the format), so watchers and people skip it.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=f".tmp{suffix}", dir=dest.parent)
+    prefix = "." + fit_name(dest.name, room=len(suffix) + 16) + "."
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{suffix}", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -50,7 +51,9 @@ def write_bytes(dest: Path, data: bytes) -> None:
 
 
 def write_text(dest: Path, text: str) -> None:
-    write_bytes(dest, text.encode("utf-8"))
+    # A file name that is not UTF-8 (bytes a person's tool left) is written as \udcXX escapes
+    # instead of failing the write; in JSON those are valid escapes.
+    write_bytes(dest, text.encode("utf-8", "backslashreplace"))
 
 
 def write_json(dest: Path, data: Any) -> None:
@@ -62,10 +65,46 @@ def yaml_text(data: Any, header: str = "") -> str:
 
 
 def read_json(path: Path, default: Any = None) -> Any:
+    """A JSON file scriptvid wrote; `default` when it is missing or spoiled."""
     try:
         return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
+    except (OSError, ValueError):
         return default
+
+
+NAME_MAX = 255  # bytes, on every filesystem a share is likely to use
+
+
+def fit_name(name: str, room: int = 0) -> str:
+    """`name`, or its start and a digest of the whole, so that `room` more bytes still fit in a name.
+
+    Reports and temporaries are named after a person's file; a name at the filesystem's limit must
+    not make them impossible to write."""
+    raw = os.fsencode(name)
+    if len(raw) + room <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    keep = max(NAME_MAX - room - len(digest) - 1, 1)
+    head = raw[:keep].decode("utf-8", "ignore") if _is_utf8(raw) else os.fsdecode(raw[:keep])
+    return f"{head}~{digest}"
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name as backslash escapes: storable in a database,
+    writable as UTF-8."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no file name decoding made
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def file_digest(path: Path) -> str:

@@ -7,10 +7,11 @@ never overwrites) and writes reports beside them when they cannot be used.
 from __future__ import annotations
 
 import contextlib
+import stat
 from pathlib import Path
 from typing import Any
 
-from . import backends, fsutil, log, settings
+from . import backends, fsutil, log, settings, tree
 from .errors import InputError
 from .ledger import Ledger, this_worker
 from .project import (
@@ -33,26 +34,44 @@ PROJECT_HEADER = """\
 
 
 def sidecar_for(script: Path) -> Path | None:
+    """The settings file that came with `script`. Anything of that name counts (a link or a pipe
+    too): it goes with its script, and its project fails saying what it is, when it is read."""
     for suffix in SIDECAR_SUFFIXES:
         candidate = script.with_suffix(suffix)
-        if candidate.is_file():
+        if tree.lexists(candidate) and not _is_folder(candidate):
             return candidate
     return None
 
 
-def report_failure(root: Root, src: Path, message: str) -> Path:
+def _is_folder(path: Path) -> bool:
+    st = tree.lstat(path)
+    return st is not None and stat.S_ISDIR(st.st_mode)
+
+
+REPORT_SUFFIX = ".error.txt"
+
+
+def report_failure(root: Root, src: Path, message: str) -> Path | None:
     """A readable report in inbox/failed/ for a file that could not become a project.
 
-    The file itself stays where the person put it; the report says why and what to do.
+    The file itself stays where the person put it; the report says why and what to do. The report
+    is named after the file (shortened, with a digest, where that name would be too long). When
+    inbox/failed is not a folder of ours (a person put a file or a link by that name), the reason
+    goes to the log only: nothing is written through a link.
     """
-    root.failed.mkdir(parents=True, exist_ok=True)
-    report = root.failed / f"{src.name}.error.txt"
-    fsutil.write_text(
-        report,
-        f"{src.name} was not taken: {message}\n"
-        "Fix it and save it again (or remove it); this report is rewritten each time.\n",
-    )
-    log.get().error("inbox file refused", file=str(src), error=message)
+    name = fsutil.printable(src.name)
+    log.get().error("inbox file refused", file=fsutil.printable(str(src)), error=message)
+    try:
+        tree.check_folder(root.path, root.failed)
+        report = root.failed / (fsutil.fit_name(src.name, room=len(REPORT_SUFFIX) + 24) + REPORT_SUFFIX)
+        fsutil.write_text(
+            report,
+            f"{name} was not taken: {message}\n"
+            "Fix it and save it again (or remove it); this report is rewritten each time.\n",
+        )
+    except (OSError, tree.Refused) as exc:
+        log.get().error("report not written", file=name, folder=str(root.failed), error=str(exc))
+        return None
     return report
 
 
@@ -68,11 +87,12 @@ def claim(
         st = script.lstat()
     except FileNotFoundError:
         return None
+    file = fsutil.printable(script.name)
     name = ledger.claim(
-        script.name,
+        file,
         f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}",
         slugify(script.stem) or "script",
-        lambda n: (root.projects / n).exists(),
+        lambda n: tree.lexists(root.projects / n),
         this_worker(),
     )
     if name is None:
@@ -90,12 +110,12 @@ def claim(
             claim_file(sidecar, project.source_dir)
         register(project, service, ledger)
     finally:
-        ledger.release(script.name)
+        ledger.release(file)
     log.get().info(
         "script taken from the inbox",
         project=project.name,
-        file=script.name,
-        sidecar=sidecar.name if sidecar else None,
+        file=file,
+        sidecar=fsutil.printable(sidecar.name) if sidecar else None,
     )
     return project
 
@@ -117,9 +137,15 @@ def register(
     start, or failed with the reason when its sidecar cannot be used. A project.yaml already there
     (a project found again after a crash) is the person's and is kept. `earlier`: see
     `Ledger.register`."""
-    error = "" if project.settings_file.exists() else write_project_settings(project, service)
+    error = "" if tree.lexists(project.settings_file) else write_project_settings(project, service)
     script = project.script_file
-    ledger.register(project.name, title=script.stem, source=str(script), error=error, earlier=earlier)
+    ledger.register(
+        project.name,
+        title=fsutil.printable(script.stem),
+        source=fsutil.printable(str(script)),
+        error=fsutil.printable(error),
+        earlier=earlier,
+    )
     if error:
         log.get().error("project settings refused", project=project.name, error=error)
 
@@ -128,7 +154,7 @@ def effective_settings(project: Project, service: list[tuple[str, dict[str, Any]
     layers = list(service)
     sidecar = project.sidecar_file
     if sidecar is not None:
-        data = settings.load_yaml(sidecar)
+        data = settings.load_yaml(sidecar, base=project.data_folder)
         layers.append((str(sidecar), settings.project_layer(data, sidecar.name)))
     return settings.build(layers)
 

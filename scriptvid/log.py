@@ -22,6 +22,8 @@ from typing import Any
 
 import structlog
 
+from . import tree
+
 _projects_folder: Path | None = None
 
 
@@ -36,13 +38,15 @@ def _copy_to_project_log(_: Any, __: str, event: MutableMapping[str, Any]) -> Mu
     if _projects_folder is None or not name or "/" in name or name.startswith("."):
         return event
     target = _projects_folder / name / "logs" / "events.jsonl"
-    if target.parent.is_dir():
-        line = json.dumps(event, default=str, ensure_ascii=False) + "\n"
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            write_whole(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+    line = json.dumps(event, default=str, ensure_ascii=False) + "\n"
+    try:  # never through a link a person put in the project (see tree.open_file)
+        fd = tree.open_file(_projects_folder.parent, target, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    except (OSError, tree.Refused):
+        return event  # no logs/ folder (the project is being made or removed), or not a real one
+    try:
+        write_whole(fd, line.encode("utf-8", "backslashreplace"))
+    finally:
+        os.close(fd)
     return event
 
 

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
+import stat
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fsutil
+from . import fsutil, tree
 
 SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -73,11 +76,6 @@ class Root:
     def project(self, name: str) -> Project:
         return Project(self.projects / name)
 
-    def all_projects(self) -> list[Project]:
-        if not self.projects.is_dir():
-            return []
-        return [Project(p) for p in sorted(self.projects.iterdir()) if (p / "status.json").is_file()]
-
 
 @dataclass(frozen=True)
 class Project:
@@ -86,6 +84,14 @@ class Project:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def data_folder(self) -> Path:
+        return self.path.parents[1]
+
+    def read(self, path: Path, limit: int | None = None) -> bytes:
+        """A file of this project, read without following a link (see `tree.read_bytes`)."""
+        return tree.read_bytes(self.data_folder, path, limit)
 
     @property
     def source_dir(self) -> Path:
@@ -142,14 +148,14 @@ class Project:
         """The script in source/ (the one file there that is not a sidecar)."""
         for p in sorted(self.source_dir.iterdir()):
             if p.suffix.lower() in SCRIPT_SUFFIXES and not is_ignored_name(p.name):
-                return p
+                return p  # a link or a pipe put here is refused when it is read
         raise FileNotFoundError(f"no script in {self.source_dir}")
 
     @property
     def sidecar_file(self) -> Path | None:
         for suffix in SIDECAR_SUFFIXES:
             candidate = self.source_dir / (self.script_file.stem + suffix)
-            if candidate.is_file():
+            if tree.lexists(candidate):
                 return candidate
         return None
 
@@ -159,8 +165,29 @@ class Project:
             return []
         return sorted(p for p in self.scenes_dir.iterdir() if p.is_dir() and (p / "scene.yaml").is_file())
 
+    def uncancel(self) -> str:
+        """Take CANCEL away, whatever form it has; what it was, for the log. A folder with files in it
+        is a person's: it is renamed (CANCEL.kept-<time>), not removed."""
+        st = tree.lstat(self.cancel_file)
+        if st is None:
+            return ""
+        kind = tree.what_is(st.st_mode)
+        if not stat.S_ISDIR(st.st_mode):
+            self.cancel_file.unlink(missing_ok=True)
+            return kind
+        try:
+            self.cancel_file.rmdir()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            kept = self.path / time.strftime("CANCEL.kept-%Y%m%dT%H%M%S")
+            os.rename(self.cancel_file, kept)
+            return f"{kind} with files in it, kept as {kept.name}"
+        return kind
+
     def is_cancelled(self) -> bool:
-        return self.cancel_file.exists()
+        """CANCEL in any form: a file, a folder, a link (even one that leads nowhere)."""
+        return tree.lexists(self.cancel_file)
 
     # scene.yaml and project.yaml are written by scriptvid and then edited by people. The digests of
     # what scriptvid itself wrote tell the two apart: a change event for a file whose content is
@@ -172,18 +199,26 @@ class Project:
 
     def note_written(self, contents: dict[Path, bytes]) -> None:
         """Record what is about to be written, before writing it, so no event can outrun the record."""
-        ledger = fsutil.read_json(self._written_file, {})
+        ledger = self._written()
         for path, data in contents.items():
             ledger[str(path.relative_to(self.path))] = hashlib.sha256(data).hexdigest()
         fsutil.write_json(self._written_file, ledger)
 
     def written_by_us(self, path: Path) -> bool:
         """Whether `path` holds exactly what scriptvid last wrote there."""
-        expected = fsutil.read_json(self._written_file, {}).get(str(path.relative_to(self.path)))
+        expected = self._written().get(str(path.relative_to(self.path)))
         try:
-            return expected == hashlib.sha256(path.read_bytes()).hexdigest()
-        except FileNotFoundError:
+            return expected == hashlib.sha256(self.read(path)).hexdigest()
+        except (OSError, tree.Refused):
             return False
+
+    def _written(self) -> dict[str, str]:
+        """The record of what scriptvid wrote; empty when a person removed, spoiled or linked it."""
+        try:
+            data = json.loads(self.read(self._written_file))
+        except (OSError, ValueError, tree.Refused):
+            return {}
+        return data if isinstance(data, dict) else {}
 
 
 def scene_dir_name(number: int, heading: str) -> str:
@@ -213,7 +248,7 @@ def project_folders(root: Root, name: str) -> Project:
     """The project folder `name` and its subfolders (made where missing)."""
     project = root.project(name)
     for sub in PROJECT_FOLDERS:
-        (project.path / sub).mkdir(parents=True, exist_ok=True)
+        tree.check_folder(root.path, project.path / sub)  # made where missing; never through a link
     return project
 
 
@@ -225,7 +260,7 @@ def claim_file(src: Path, dest_dir: Path) -> Path | None:
     is complete and synced, so it is never lost.
     """
     dest = dest_dir / src.name
-    if dest.exists():
+    if tree.lexists(dest):
         raise FileExistsError(dest)
     try:
         os.rename(src, dest)
@@ -235,10 +270,13 @@ def claim_file(src: Path, dest_dir: Path) -> Path | None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-    tmp = dest_dir / f".{src.name}.claim.tmp"
-    shutil.copy2(src, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
+    tmp = dest_dir / f".{fsutil.fit_name(src.name, room=11)}.claim.tmp"
+    # Opened without following a link: what was checked to be a file in the inbox must still be one.
+    with os.fdopen(tree.open_file(src.parent, src), "rb") as fin, open(tmp, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+    shutil.copystat(src, tmp, follow_symlinks=False)
     os.replace(tmp, dest)
     src.unlink()
     return dest

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import peewee
 import structlog
 
-from . import backends, log, proc, scenes, settings
+from . import backends, log, proc, scenes, settings, tree
 from .errors import Cancelled, ConfigError, InputError, StageError, TransientError
 from .project import Project, Root
 from .scenes import SceneSpec
@@ -89,7 +89,8 @@ def fingerprint(stage: str, inputs: dict[str, Any]) -> str:
 def film_layer(project: Project) -> tuple[str, dict[str, Any]]:
     """The project's project.yaml (written at intake, edited by people), checked as input."""
     name = str(project.settings_file)
-    return name, settings.project_layer(settings.load_yaml(project.settings_file), name)
+    data = settings.load_yaml(project.settings_file, base=project.data_folder)
+    return name, settings.project_layer(data, name)
 
 
 def film_settings(project: Project, service: Layers = ()) -> Settings:
@@ -102,9 +103,9 @@ def make_job(root: Root, project: Project, run: int, scene: str | None, service:
     if scene is None:
         return Job(root, project, run, film, film, made)
     scene_dir = project.scenes_dir / scene
-    if not (scene_dir / "scene.yaml").is_file():
+    if not tree.lexists(scene_dir / "scene.yaml"):
         raise InputError("scene.yaml is missing; re-drop the script or restore the file", file=str(scene_dir))
-    spec = scenes.read(scene_dir / "scene.yaml")
+    spec = scenes.read(scene_dir / "scene.yaml", base=root.path)
     own = settings.build([*service, film_layer(project), (f"{scene_dir}/scene.yaml", spec.settings)])
     _check_backends(own, film, f"{scene_dir / 'scene.yaml'} (settings)")
     return Job(root, project, run, own, film, made, scene_dir, spec)
@@ -166,6 +167,7 @@ def execute(
             if stored is not None and stored[0] == fp and all(p.exists() for p in stage.outputs(job)):
                 logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
                 return Outcome("skipped", fp, stored[1])
+            confine(job, stage.outputs(job))
             _drop_temporaries(stage.outputs(job))
             _injected_delay(stage.NAME)
             result = stage.run(job) or {}
@@ -197,6 +199,19 @@ def execute(
             return _failed(logger, f"internal error: {exc!r}")
         finally:
             proc.current_project.reset(token)
+
+
+def confine(job: Job, outputs: list[Path]) -> None:
+    """Before a stage gives paths to its tools (which follow links and block on pipes): the folders
+    it writes into are real folders of the data folder, and nothing the project's stages read is a
+    link or a special file. A person's script and sidecar in source/ are read link-safely anyway,
+    and CANCEL may be anything."""
+    base = job.root.path
+    for folder in dict.fromkeys([job.project.path, *(p.parent for p in outputs)]):
+        tree.check_folder(base, folder)
+    project = job.project
+    tree.check_entries([project.path], skip=(project.source_dir.name, project.cancel_file.name))
+    tree.check_entries([project.scenes_dir, project.music_dir, project.render_dir], recursive=True)
 
 
 def _failed(logger: Any, message: str) -> Outcome:

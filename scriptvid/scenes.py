@@ -83,10 +83,10 @@ def _typed(data: dict[str, Any], key: str, types: Any, file: str, default: Any) 
     return value
 
 
-def read(path: Path) -> SceneSpec:
-    """Read and check a scene.yaml; errors name the file and the key."""
+def read(path: Path, base: Path | None = None) -> SceneSpec:
+    """Read and check a scene.yaml; errors name the file and the key. `base`: see `load_yaml`."""
     file = str(path)
-    data = load_yaml(path)
+    data = load_yaml(path, base=base)
     unknown = set(data) - set(_CONTENT_KEYS) - set(_KNOB_KEYS)
     if unknown:
         allowed = ", ".join([*_CONTENT_KEYS, *_KNOB_KEYS])

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import signal
+import stat
 import threading
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from .. import intake, log, proc
+from .. import fsutil, intake, log, proc, tree
 from ..graph import CPU, GPU
 from ..ledger import Ledger
 from ..pipeline import STEPS, Pipeline, cancel
@@ -29,7 +31,8 @@ from .watcher import InboxWatcher, ProjectsWatcher
 
 TICK = 0.25
 LOOK = 5.0  # seconds between looks for steps whose worker stopped
-SETTLE_SECONDS = 0.3  # an editor's save is often several writes; act on the last
+SETTLE_SECONDS = 0.3
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # an editor's save is often several writes; act on the last
 
 
 def open_ledger(root: Root, settings: Settings) -> Ledger:
@@ -116,35 +119,63 @@ class Service:
         if it was being made)."""
         for folder in sorted(self.root.projects.iterdir()) if self.root.projects.is_dir() else []:
             project = Project(folder)
-            if self.ledger.known(project.name):
-                if project.is_cancelled():
-                    cancel(self.ledger, project.name)
-            elif (
-                project.source_dir.is_dir()
-                and any(project.source_dir.iterdir())
-                and not self.ledger.claimed(project.name)  # another daemon is taking it in now
-            ):
-                earlier = _earlier_status(project)
-                intake.adopt_sidecar(self.root, project)
-                intake.register(project, self.layers, self.ledger, earlier)
-                if self.ledger.status(project.name)["state"] == "queued":
-                    self.pipeline.start(project.name, reason="daemon restarted")
+            try:
+                self._recover_folder(project)
+            except Exception as exc:  # a folder a person made or spoiled must not stop the start
+                log.get().error(
+                    "project folder not recovered", folder=fsutil.printable(str(folder)), error=str(exc)
+                )
         self.pipeline.recover()
+
+    def _recover_folder(self, project: Project) -> None:
+        if self.ledger.known(project.name):
+            if project.is_cancelled():
+                cancel(self.ledger, project.name)
+        elif (
+            _real_folder(project.path)
+            and _real_folder(project.source_dir)
+            and any(project.source_dir.iterdir())
+            and not self.ledger.claimed(project.name)  # another daemon is taking it in now
+        ):
+            earlier = _earlier_status(project)
+            intake.adopt_sidecar(self.root, project)
+            intake.register(project, self.layers, self.ledger, earlier)
+            if self.ledger.status(project.name)["state"] == "queued":
+                self.pipeline.start(project.name, reason="daemon restarted")
 
     # -- the loop --------------------------------------------------------------------------------
 
     def tick(self) -> None:
+        for watcher in (self.watcher, self.projects_watcher):
+            watcher.check_folder()
         for path in self.watcher.ready():
-            self.take(path)
+            try:
+                self.take(path)
+            except Exception as exc:  # one file gone wrong: say so, forget it, serve the others
+                self.watcher.forget(path)
+                log.get().error(
+                    "inbox file not taken",
+                    file=fsutil.printable(str(path)),
+                    error=repr(exc),
+                    traceback=traceback.format_exc(),
+                )
         for name, paths in self.projects_watcher.settled().items():
-            self.steer(self.root.project(name), paths)
+            try:
+                self.steer(self.root.project(name), paths)
+            except Exception as exc:
+                log.get().error(
+                    "project change not acted on",
+                    project=fsutil.printable(name),
+                    error=repr(exc),
+                    traceback=traceback.format_exc(),
+                )
 
     def steer(self, project: Project, paths: list[Path]) -> None:
         """A person created CANCEL or saved a scene.yaml / project.yaml in `project` (or spoiled its
         status.json, which is written again)."""
-        if not self.ledger.known(project.name):
-            return
-        if any(p.name == "status.json" for p in paths) and not _readable(project.status_file):
+        if not SLUG.fullmatch(project.name) or not self.ledger.known(project.name):
+            return  # not a project folder of ours (those are named by `slugify`)
+        if any(p.name == "status.json" for p in paths) and not _readable(project):
             self.ledger.refresh_view(project.name)
         if project.is_cancelled():
             if self.ledger.active(project.name):
@@ -162,9 +193,13 @@ class Service:
     def _changed_by_person(self, project: Project, path: Path) -> bool:
         """A save whose content is neither what scriptvid wrote nor what the last edit run saw."""
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(project.read(path)).hexdigest()
         except FileNotFoundError:
             return False
+        except (OSError, tree.Refused) as exc:
+            # A link, a pipe or a folder in a YAML file's place: a run starts, and the step that
+            # reads the file fails naming it.
+            digest = f"unreadable: {exc}"
         if project.written_by_us(path) or self._acted_on.get(path) == digest:
             return False
         self._acted_on[path] = digest
@@ -173,12 +208,19 @@ class Service:
     def take(self, path: Path) -> None:
         """Turn one stable inbox file into a project, or explain why not."""
         logger = log.get()
-        if path.is_symlink():
+        st = tree.lstat(path)
+        if st is None:
+            self.watcher.forget(path)
+            return
+        if stat.S_ISLNK(st.st_mode):
             self._refuse(path, "links are not taken from the inbox; copy the file itself")
+            return
+        if stat.S_ISDIR(st.st_mode):
+            self.watcher.forget(path)  # folders in the inbox are people's own (and failed/ is ours)
             return
         if path.suffix.lower() in SIDECAR_SUFFIXES:
             # Taken with its script. A sidecar alone waits for it, and says so after a while.
-            orphan = not any(path.with_suffix(sfx).exists() for sfx in SCRIPT_SUFFIXES)
+            orphan = not any(tree.lexists(path.with_suffix(sfx)) for sfx in SCRIPT_SUFFIXES)
             if (
                 orphan
                 and path not in self._reported
@@ -195,6 +237,9 @@ class Service:
         if not intake.is_script(path):
             self._refuse(path, "not a script: scriptvid takes .fountain, .txt and .md files")
             return
+        if not stat.S_ISREG(st.st_mode):
+            self._refuse(path, f"is {tree.what_is(st.st_mode)}, not a file; save the script as a file")
+            return
         sidecar = intake.sidecar_for(path)
         if sidecar is not None and self.watcher.touched(sidecar):
             return  # its sidecar is still being written; wait for both
@@ -203,7 +248,7 @@ class Service:
             self.watcher.forget(sidecar)
         project = intake.claim(self.root, path, self.layers, self.ledger)
         if project is None:
-            logger.info("inbox file taken by another daemon", file=path.name)
+            logger.info("inbox file taken by another daemon", file=fsutil.printable(path.name))
         elif self.ledger.status(project.name)["state"] == "queued":
             self.pipeline.start(project.name, reason="new script")
 
@@ -216,16 +261,21 @@ def _earlier_status(project: Project) -> dict[str, Any] | None:
     """The status.json of a project that an earlier version of scriptvid made, when it says how the
     project ended (one that was still being made is started again like any other)."""
     try:
-        data = json.loads(project.status_file.read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(project.read(project.status_file))
+    except (OSError, ValueError, tree.Refused):
         return None
     if not isinstance(data, dict) or data.get("state") not in ("completed", "failed", "cancelled"):
         return None
     return data
 
 
-def _readable(status_file: Path) -> bool:
+def _readable(project: Project) -> bool:
     try:
-        return isinstance(json.loads(status_file.read_text("utf-8")), dict)
-    except (OSError, ValueError):
+        return isinstance(json.loads(project.read(project.status_file)), dict)
+    except (OSError, ValueError, tree.Refused):
         return False
+
+
+def _real_folder(path: Path) -> bool:
+    st = tree.lstat(path)
+    return st is not None and stat.S_ISDIR(st.st_mode)

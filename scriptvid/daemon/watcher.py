@@ -12,11 +12,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .. import log
 from ..project import is_ignored_name
 
 
@@ -31,11 +33,75 @@ class _Seen:
 _READ_ONLY_EVENTS = ("opened", "closed_no_write")
 
 
-class InboxWatcher(FileSystemEventHandler):
+class _FolderWatcher(FileSystemEventHandler):
+    """A watchdog observer on one folder that survives the folder: removed and made again, or
+    replaced by a mount, it is watched again (inotify's watch dies with the folder it was on)."""
+
+    recursive = False
+
+    def __init__(self, folder: Path, poll: bool, poll_interval: float) -> None:
+        self.folder = folder
+        self._poll, self._poll_interval = poll, poll_interval
+        self._observer = self._new_observer()
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the folder being watched
+
+    def _new_observer(self) -> Any:
+        return PollingObserver(timeout=self._poll_interval) if self._poll else Observer()
+
+    def start(self) -> None:
+        self._observer.start()
+        self._watch()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=5)
+
+    def _watch(self) -> bool:
+        try:
+            st = os.stat(self.folder)
+            self._observer.unschedule_all()
+            self._observer.schedule(self, str(self.folder), recursive=self.recursive)
+        except OSError:
+            self._identity = None
+            return False
+        self._identity = (st.st_dev, st.st_ino)
+        return True
+
+    def check_folder(self) -> None:
+        """Called from the main loop: watch the folder again if it is not the one being watched."""
+        try:
+            st = os.stat(self.folder)
+            now: tuple[int, int] | None = (st.st_dev, st.st_ino)
+        except OSError:
+            now = None
+        if now == self._identity and now is not None:
+            return
+        if now is None:
+            if self._identity is not None:
+                self._identity = None
+                log.get().error(
+                    "watched folder is gone; waiting for it to come back", folder=str(self.folder)
+                )
+            return
+        was_lost = self._identity is None
+        if self._watch():
+            log.get().warning(
+                "watched folder is back; watching it again"
+                if was_lost
+                else "watched folder was replaced (removed and made again, or a mount); watching the new one",
+                folder=str(self.folder),
+            )
+            self.rescan()
+
+    def rescan(self) -> None:
+        """What the folder holds that events may have missed."""
+
+
+class InboxWatcher(_FolderWatcher):
     def __init__(self, inbox: Path, stable_seconds: float, poll: bool, poll_interval: float) -> None:
+        super().__init__(inbox, poll, poll_interval)
         self.inbox = inbox
         self.stable_seconds = stable_seconds
-        self._observer = PollingObserver(timeout=poll_interval) if poll else Observer()
         self._lock = threading.Lock()
         self._candidates: set[Path] = set()
         self._seen: dict[Path, _Seen] = {}
@@ -56,18 +122,18 @@ class InboxWatcher(FileSystemEventHandler):
     # -- main loop -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._observer.schedule(self, str(self.inbox), recursive=False)
-        self._observer.start()
+        super().start()
         self.rescan()
 
-    def stop(self) -> None:
-        self._observer.stop()
-        self._observer.join(timeout=5)
-
     def rescan(self) -> None:
-        """Everything in the inbox is a candidate: at start-up, for what arrived while we were down."""
+        """Everything in the inbox is a candidate: at start-up, for what arrived while we were down,
+        and when the inbox came back."""
+        try:
+            entries = list(os.scandir(self.inbox))
+        except OSError:
+            return  # gone again: check_folder says so
         with self._lock:
-            for entry in os.scandir(self.inbox):
+            for entry in entries:
                 if not is_ignored_name(entry.name) and not entry.is_dir(follow_symlinks=False):
                     self._candidates.add(Path(entry.path))
 
@@ -118,22 +184,26 @@ class InboxWatcher(FileSystemEventHandler):
 CONTROL_FILES = ("scene.yaml", "project.yaml", "CANCEL", "status.json")
 
 
-class ProjectsWatcher(FileSystemEventHandler):
+class ProjectsWatcher(_FolderWatcher):
     """Edits of scene.yaml / project.yaml, CANCEL files and status.json under projects/, by project.
 
     Like the inbox watcher it only notes what changed; the main loop decides, once a file has been
     quiet for `settle_seconds` (an editor's save is often several writes), what the change means.
     """
 
+    recursive = True
+
     def __init__(self, projects: Path, settle_seconds: float, poll: bool, poll_interval: float) -> None:
+        super().__init__(projects, poll, poll_interval)
         self.projects = projects
         self.settle_seconds = settle_seconds
-        self._observer = PollingObserver(timeout=poll_interval) if poll else Observer()
         self._lock = threading.Lock()
         self._changed: dict[Path, float] = {}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type in _READ_ONLY_EVENTS:
+        # Folder events count too: a CANCEL may be a folder, and so may be what a person put in a
+        # YAML file's place.
+        if event.event_type in _READ_ONLY_EVENTS:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw and Path(os.fsdecode(raw)).name in CONTROL_FILES:
@@ -142,12 +212,7 @@ class ProjectsWatcher(FileSystemEventHandler):
 
     def start(self) -> None:
         self.projects.mkdir(parents=True, exist_ok=True)
-        self._observer.schedule(self, str(self.projects), recursive=True)
-        self._observer.start()
-
-    def stop(self) -> None:
-        self._observer.stop()
-        self._observer.join(timeout=5)
+        super().start()
 
     def settled(self, now: float | None = None) -> dict[str, list[Path]]:
         """Changed control files quiet for `settle_seconds`, by project; each is returned once."""

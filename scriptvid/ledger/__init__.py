@@ -21,7 +21,7 @@ from typing import Any
 
 import peewee
 
-from .. import log
+from .. import fsutil, log, tree
 from ..graph import Table
 from . import view
 from .models import ClaimRow, OutputRow, ProjectRow, RunRow, StepRow, database, open_database
@@ -94,7 +94,7 @@ class Ledger:
     def _write_view(self, project: str) -> None:
         try:
             view.write(self.projects / project, self.status(project))
-        except OSError as exc:  # a status file that cannot be written must not stop the film
+        except (OSError, tree.Refused) as exc:  # a status file that cannot be written must not stop the film
             log.get().warning("status.json not written", project=project, error=str(exc))
 
     def status(self, project: str) -> dict[str, Any]:
@@ -408,7 +408,8 @@ class Ledger:
             step = _with_run(step_id)
             if step.state != "running" or step.worker != worker:
                 return []
-            step.state, step.error, step.finished, step.lease_until = "failed", message, now, None
+            step.state, step.finished, step.lease_until = "failed", now, None
+            step.error = fsutil.printable(message)  # it may name a file whose name is not UTF-8
             step.save()
             return self._advance(step.run, now) if step.run.state in ACTIVE else []
 
@@ -423,7 +424,7 @@ class Ledger:
             if step.state != "running" or step.worker != worker:
                 return None
             step.attempts += 1
-            step.last_error = message
+            step.last_error = fsutil.printable(message)
             step.state, step.worker, step.lease_until, step.queued = "queued", "", None, time.time()
             step.save()
             if step.run.state not in ACTIVE:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil
+from .. import fsutil, tree
 from ..graph import Table
 from .models import ProjectRow, RunRow
 
@@ -121,5 +121,7 @@ def _eta(run: RunRow | None, state: str, progress: float) -> float | None:
 
 
 def write(folder: Path, data: dict[str, Any]) -> None:
-    if folder.is_dir():
+    """status.json in the project `folder`, if that is still there (and a real folder: never through
+    a link a person put in its place)."""
+    if tree.check_folder(folder.parents[1], folder, make=False):
         fsutil.write_json(folder / "status.json", data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import os
 import re
 import types
 import typing
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .. import tree
 from ..errors import ConfigError, InputError
 
 MAX_YAML_BYTES = 1_000_000
@@ -51,10 +53,18 @@ _read: dict[tuple[str, int, int, int], dict[str, Any]] = {}
 _READ_KEPT = 1024
 
 
-def load_yaml(path: Path, *, error: type[ConfigError] | type[InputError] = InputError) -> dict[str, Any]:
-    """A YAML file that must hold a mapping (or nothing). Errors name the file and the line."""
+def load_yaml(
+    path: Path,
+    *,
+    error: type[ConfigError] | type[InputError] = InputError,
+    base: Path | None = None,
+) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (or nothing). Errors name the file and the line.
+
+    With `base` (the data folder), the file is one people can write to: it is read without following
+    a link below `base` (see `tree.read_bytes`)."""
     try:
-        st = path.stat()
+        st = os.lstat(path) if base is not None else path.stat()
         if st.st_size > MAX_YAML_BYTES:
             raise error(
                 f"is {st.st_size} bytes; settings files are limited to {MAX_YAML_BYTES}", file=str(path)
@@ -62,9 +72,14 @@ def load_yaml(path: Path, *, error: type[ConfigError] | type[InputError] = Input
         key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
         if key in _read:
             return copy.deepcopy(_read[key])
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = tree.read_bytes(base, path, MAX_YAML_BYTES)
+        if len(raw) > MAX_YAML_BYTES:
+            raise error(f"is over {MAX_YAML_BYTES} bytes; settings files are limited to that", file=str(path))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except tree.Refused as exc:
+        raise error(str(exc).removeprefix(f"{path}: "), file=str(path)) from None
     except OSError as exc:
         raise error(f"cannot be read: {exc.strerror}", file=str(path)) from None
     data = parse_yaml(text, str(path), error=error)

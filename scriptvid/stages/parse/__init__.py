@@ -11,9 +11,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from ... import backends, fsutil, log, scenes
+from ... import backends, fsutil, log, scenes, tree
 from ...errors import InputError
-from ...fsutil import file_digest
 from ...model import Script
 from ...project import scene_dir_name
 from ...runner import Job
@@ -41,7 +40,7 @@ def _check_line_lengths(script: Script, file: str, limit: int) -> None:
 def inputs(job: Job) -> dict[str, Any]:
     return {
         **backends.identity(NAME, job.settings),
-        "script": file_digest(job.project.script_file),
+        "script": _script_digest(job),
         "limits": [
             job.settings.limits.max_scenes,
             job.settings.limits.max_script_mb,
@@ -51,6 +50,12 @@ def inputs(job: Job) -> dict[str, Any]:
     }
 
 
+def _script_digest(job: Job) -> str:
+    """What the script says (read link-safely, and no further than the size limit allows)."""
+    limit = int(job.settings.limits.max_script_mb * 1_000_000)
+    return hashlib.sha256(job.project.read(job.project.script_file, limit=limit)).hexdigest()[:24]
+
+
 def outputs(job: Job) -> list[Path]:
     return [job.project.path / "script.json"]
 
@@ -58,14 +63,15 @@ def outputs(job: Job) -> list[Path]:
 def run(job: Job) -> dict[str, Any]:
     source = job.project.script_file
     limit = job.settings.limits.max_script_mb
-    size = source.stat().st_size
-    if size > limit * 1_000_000:
+    data = job.project.read(source, limit=int(limit * 1_000_000))
+    if len(data) > limit * 1_000_000:
+        size = source.lstat().st_size
         raise InputError(
             f"is {size / 1e6:.1f} MB; scripts are limited to {limit:g} MB (setting limits.max_script_mb)",
             file=source.name,
         )
     with backends.use(NAME, job.settings) as backend:
-        script = backend.parse(source.read_bytes(), source.name, job.settings.limits.max_scenes)
+        script = backend.parse(data, source.name, job.settings.limits.max_scenes)
     _check_line_lengths(script, source.name, job.settings.limits.max_line_chars)
     names, contents, kept = [], {}, []
     for scene in script.scenes:
@@ -77,8 +83,9 @@ def run(job: Job) -> dict[str, Any]:
             seed=scene_seed(job.settings.seed, scene.number),
         )
         target = folder / "scene.yaml"
+        tree.check_folder(job.root.path, folder)
         # A scene.yaml a person has edited is theirs: a new parse never overwrites it.
-        if target.exists() and not job.project.written_by_us(target):
+        if tree.lexists(target) and not job.project.written_by_us(target):
             kept.append(str(target.relative_to(job.project.path)))
         else:
             contents[target] = scenes.to_yaml(spec)

@@ -9,7 +9,7 @@ from pathlib import PurePath
 from scriptvid.errors import InputError
 from scriptvid.model import Script
 
-from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
+from .fountain import HEADING_LINE, TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain, what_hides_the_scenes
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
 
 # Two bytes that form a valid UTF-8 sequence: a file that has them was meant to be UTF-8, so a broken
@@ -17,7 +17,6 @@ from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labell
 UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 NEWLINES = re.compile(r"\r\n?")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters that are not whitespace
-FOUNTAIN_HEADING_LINE = re.compile(r"^[ \t]*(?:\.[^.\s]|(?:INT|EXT|EST|I/E)[./ ])", re.M | re.I)
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
 EXPECTED = (
     "Fountain scene headings (INT. KITCHEN - NIGHT), a video script with [NARRATOR]: and [VISUAL]: lines, "
@@ -41,6 +40,9 @@ def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "
     else:
         script = parse_fountain(text, fallback)
     if not script.scenes:
+        hides = what_hides_the_scenes(text)
+        if hides:
+            raise InputError(f"no scene found: {hides}", file=name)
         raise InputError(f"no scene found; expected {EXPECTED}", file=name)
     if len(script.scenes) > max_scenes:
         raise InputError(
@@ -51,13 +53,46 @@ def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "
     return script
 
 
+# Byte order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"\x84\x31\x95\x33", "gb18030"),
+    (b"+/v8", "utf-7"),
+    (b"+/v9", "utf-7"),
+    (b"+/v+", "utf-7"),
+    (b"+/v/", "utf-7"),
+)
+# Marks of encodings that Python cannot read: named, so the person knows what to change.
+UNREADABLE_BOMS = (
+    (b"\xdd\x73\x66\x73", "UTF-EBCDIC"),
+    (b"\x0e\xfe\xff", "SCSU"),
+    (b"\xfb\xee\x28", "BOCU-1"),
+    (b"\xf7\x64\x4c", "UTF-1"),
+)
+
+
 def decode(data: bytes, name: str) -> str:
-    """Text from UTF-8 (BOM or not), UTF-16 with a BOM, or clean Windows-1252; else InputError."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """Text from UTF-8 (BOM or not), any Unicode encoding with its byte order mark (UTF-16, UTF-32,
+    GB 18030, UTF-7), UTF-16 without one, or clean Windows-1252; else InputError."""
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None) or _utf16_without_bom(data)
+    unreadable = next((label for bom, label in UNREADABLE_BOMS if data.startswith(bom)), None)
+    if unreadable:
+        raise InputError(
+            f"is saved as {unreadable}, which scriptvid cannot read; save it as UTF-8", file=name
+        )
+    if encoding and encoding != "utf-8-sig":
         try:
-            text = data.decode("utf-16")
+            text = data.decode(encoding)
         except UnicodeDecodeError as error:
-            raise InputError(f"is not valid UTF-16 at byte {error.start}", file=name) from None
+            label = encoding.upper()
+            raise InputError(
+                f"begins like {label} text but is not valid {label} at byte {error.start}; save it as UTF-8",
+                file=name,
+            ) from None
     elif b"\x00" in data:
         raise InputError(
             "this is not a text file (it contains NUL bytes); save the script as text", file=name
@@ -70,6 +105,19 @@ def decode(data: bytes, name: str) -> str:
     if _is_binary(text):
         raise InputError("this is not a text file (it is full of control characters)", file=name)
     return text.removeprefix("\ufeff")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "-be" for text saved as UTF-16 without a mark (some Windows tools do): mostly
+    ASCII, so nearly every other byte is NUL, on one side only."""
+    if len(data) < 16 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _windows_1252(data: bytes, error: UnicodeDecodeError, name: str) -> str:
@@ -115,7 +163,7 @@ def detect_format(text: str, name: str) -> str:
     # Markdown is what video scripts are written in; a stray "Est. 2019" line must not make it Fountain.
     if suffix == ".md" and (labelled or MD_HEADING_LINE.search(text)):
         return "labelled"
-    if _has_title_page(text) or FOUNTAIN_HEADING_LINE.search(text):
+    if _has_title_page(text) or HEADING_LINE.search(text):
         return "fountain"
     return "labelled" if labelled else "fountain"
 
