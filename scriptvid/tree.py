@@ -112,7 +112,7 @@ def open_file(base: Path | None, path: Path, flags: int = os.O_RDONLY, mode: int
             try:
                 nfd = os.open(part, how, mode, dir_fd=fd)
             except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.ENXIO, errno.EISDIR):
                     st = os.lstat(part, dir_fd=fd)
                     raise _refuse(here, st.st_mode, "file" if last else "folder") from None
                 raise

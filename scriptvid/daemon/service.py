@@ -131,6 +131,8 @@ class Service:
         if self.ledger.known(project.name):
             if project.is_cancelled():
                 cancel(self.ledger, project.name)
+            if not _readable(project):  # deleted or spoiled while the daemon was down
+                self.ledger.refresh_view(project.name)
         elif (
             _real_folder(project.path)
             and _real_folder(project.source_dir)
