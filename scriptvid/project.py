@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fsutil, tree
+from .errors import InputError
 
 SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -145,11 +146,23 @@ class Project:
 
     @property
     def script_file(self) -> Path:
-        """The script in source/ (the one file there that is not a sidecar)."""
-        for p in sorted(self.source_dir.iterdir()):
-            if p.suffix.lower() in SCRIPT_SUFFIXES and not is_ignored_name(p.name):
-                return p  # a link or a pipe put here is refused when it is read
-        raise FileNotFoundError(f"no script in {self.source_dir}")
+        """The script in source/ (the one file there that is not a sidecar). A link or a pipe put
+        here is refused when it is read; a second script is refused here, so that the film is never
+        made of whichever name sorts first."""
+        found = [
+            p
+            for p in sorted(self.source_dir.iterdir())
+            if p.suffix.lower() in SCRIPT_SUFFIXES and not is_ignored_name(p.name)
+        ]
+        if len(found) > 1:
+            names = ", ".join(fsutil.printable(p.name) for p in found)
+            raise InputError(
+                f"holds {len(found)} scripts ({names}); leave only the one this project films",
+                file=str(self.source_dir),
+            )
+        if not found:
+            raise FileNotFoundError(f"no script in {self.source_dir}")
+        return found[0]
 
     @property
     def sidecar_file(self) -> Path | None:

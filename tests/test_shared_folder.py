@@ -3,7 +3,9 @@ and names the daemon uses itself, links, pipes, sockets and folders where files 
 file spoiled or replaced, CANCEL in every form, an inbox that goes away and comes back.
 
 After each, the daemon is still serving, says what was wrong and where, and nothing outside the data
-folder was read or written."""
+folder was read or written. Last, random names, links and file kinds are thrown at a running daemon
+for a bounded time (a property-based test): it must still make a good film, and nothing outside the
+data folder may have been read (no inotify event at all there) or written."""
 
 from __future__ import annotations
 
@@ -14,14 +16,20 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers.inotify import InotifyObserver
 
-from conftest import REPO, Daemon, wait_for
+from conftest import REPO, Daemon, ffprobe, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -355,3 +363,193 @@ def test_an_inbox_removed_made_again_or_replaced_is_watched_again(daemon: Daemon
     assert ended(root, "swapped")["state"] == "completed"
     assert "watched folder was replaced" in str(daemon.events())
     assert daemon.alive()
+
+
+# -- random attack ------------------------------------------------------------------------------
+
+BUDGET_SECONDS = 60.0  # how long the daemon is attacked, at most
+
+# Every name the daemon itself uses, in the inbox, the projects folder or a project.
+OWN_NAMES = [
+    *("failed", "inbox", "outbox", "projects", "ledger.db", "queue.db", "config"),
+    *("source", "scenes", "music", "render", "logs", "status.json", "project.yaml", "CANCEL"),
+    *(".written.json", "script.json", "storyboard.png", "events.jsonl", "scene.yaml", "image.png"),
+    *("voice", "said", "clip.mp4", "into.mp4", "title.mp4", "sound.m4a", "mix.wav", "victim"),
+]
+SUFFIXES = ["", ".fountain", ".txt", ".md", ".yaml", ".yml", ".pdf", ".error.txt", ".tmp", ".part"]
+
+
+def _long_name(stem: str, suffix: str) -> str:
+    """A name of exactly 255 bytes, the limit."""
+    raw = (stem.encode() * 255)[: 255 - len(suffix)] + suffix.encode()
+    return os.fsdecode(raw)
+
+
+names = st.one_of(
+    st.sampled_from(OWN_NAMES),
+    st.builds(lambda n, s: n + s, st.sampled_from(OWN_NAMES), st.sampled_from(SUFFIXES)),
+    st.builds(
+        lambda t, s: t + s,
+        st.text(st.characters(blacklist_characters="/\x00", codec="utf-8"), min_size=1, max_size=40),
+        st.sampled_from(SUFFIXES),
+    ),
+    st.builds(lambda b, s: os.fsdecode(b) + s, st.binary(min_size=1, max_size=30), st.sampled_from(SUFFIXES)),
+    st.builds(_long_name, st.sampled_from(["a", "é", "x-", "日本"]), st.sampled_from(SUFFIXES)),
+).filter(lambda n: n not in (".", "..") and "/" not in n and "\x00" not in n and len(os.fsencode(n)) <= 255)
+
+KINDS = [
+    "script",
+    "yaml",
+    "bytes",
+    "empty",
+    "folder",
+    "link-file",
+    "link-folder",
+    "dangling",
+    "loop",
+    "fifo",
+    "socket",
+]
+
+
+@dataclass(frozen=True)
+class Drop:
+    where: int  # which folder of the tree (see `wheres`), modulo how many there are then
+    name: str
+    kind: str
+    replace: bool  # whether it may take the place of a file that is there (a colleague's overwrite)
+    content: bytes
+
+
+def wheres(root: Path) -> list[Path]:
+    """The inbox, the projects folder, and every folder of the victim project."""
+    victim = root / "projects" / "victim"
+    found = [p for p in victim.rglob("*") if p.is_dir() and not p.is_symlink()] if victim.is_dir() else []
+    return [root / "inbox", root / "projects", victim, *sorted(found)]
+
+
+drops = st.builds(
+    Drop,
+    where=st.integers(0, 1000),
+    name=names,
+    kind=st.sampled_from(KINDS),
+    replace=st.booleans(),
+    content=st.binary(max_size=200),
+)
+
+
+class Attacker:
+    def __init__(self, root: Path, outside: Outside) -> None:
+        self.root, self.outside = root, outside
+        self.sockets: list[socket.socket] = []
+        self.made = 0
+
+    def apply(self, drop: Drop) -> None:
+        folders = wheres(self.root)
+        path = folders[drop.where % len(folders)] / drop.name
+        try:
+            if os.path.lexists(path):
+                if not drop.replace or (path.is_dir() and not path.is_symlink()):
+                    return
+                path.unlink()
+            self._make(path, drop)
+            self.made += 1
+        except OSError:
+            pass  # the name does not fit there (too long with the folder, or the folder went away)
+
+    def _make(self, path: Path, drop: Drop) -> None:
+        kind = drop.kind
+        if kind == "script":
+            path.write_text(TINY.format(title="Fuzz", line="Random words."))
+        elif kind == "yaml":
+            path.write_text("video: {fps: 12}\ndialogue: [{character: ANNA, text: hi}]\n")
+        elif kind == "bytes":
+            path.write_bytes(drop.content)
+        elif kind == "empty":
+            path.touch()
+        elif kind == "folder":
+            path.mkdir()
+        elif kind == "link-file":
+            path.symlink_to(self.outside / ("script.fountain" if drop.content[:1] < b"\x80" else "notes.txt"))
+        elif kind == "link-folder":
+            path.symlink_to(self.outside.path)
+        elif kind == "dangling":
+            path.symlink_to(self.outside / "missing")
+        elif kind == "loop":
+            path.symlink_to(path.name)
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "socket" and len(os.fsencode(str(path))) < 100:  # sun_path is 108 bytes
+            sock = socket.socket(socket.AF_UNIX)
+            sock.bind(str(path))
+            self.sockets.append(sock)
+
+
+class Touches(FileSystemEventHandler):
+    """Every inotify event in the outside folder: an open, a read, a write, anything."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.lock = threading.Lock()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        with self.lock:
+            self.events.append(f"{event.event_type} {event.src_path!r}")
+
+
+def test_random_names_links_and_kinds_never_stop_the_daemon_or_leak(data_root: Path, tmp_path: Path) -> None:
+    outside = Outside(tmp_path / "outside")
+    daemon = Daemon(data_root, {"SCRIPTVID_WATCH__ORPHAN_SECONDS": "1"}).start()
+    attacker = Attacker(data_root, outside)
+    touches = Touches()
+    observer = InotifyObserver()
+    try:
+        (data_root / "inbox" / "victim.fountain").write_text(TWO.format(title="Victim", line="Ours."))
+        ended(data_root, "victim")
+        observer.schedule(touches, str(outside.path), recursive=True)
+        observer.start()
+        started = time.monotonic()
+
+        @settings(
+            max_examples=250,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(st.lists(drops, min_size=1, max_size=8))
+        def attack(batch: list[Drop]) -> None:
+            if time.monotonic() - started > BUDGET_SECONDS:
+                return
+            for drop in batch:
+                attacker.apply(drop)
+            time.sleep(0.2)
+            assert daemon.alive(), "the daemon died"
+
+        attack()
+        events = daemon.events()
+        said = {
+            e: sum(1 for x in events if x.get("event") == e) for e in ("inbox file refused", "stage failed")
+        }
+        print(
+            f"\n{attacker.made} entries made in {time.monotonic() - started:.0f} s; the daemon said: {said}"
+        )
+        time.sleep(3)  # what the daemon still does with them
+        assert daemon.alive(), "the daemon died"
+
+        # Still serving: a good script dropped now becomes a good film.
+        (data_root / "inbox" / "after-the-storm.fountain").write_text(
+            TINY.format(title="After", line="Calm.")
+        )
+        st_after = ended(data_root, "after-the-storm", timeout=300)
+        assert st_after["state"] == "completed", st_after["errors"]
+        assert float(ffprobe(data_root / "outbox" / "after-the-storm.mp4")["format"]["duration"]) > 1
+        assert daemon.alive()
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+        for sock in attacker.sockets:
+            sock.close()
+        daemon.stop()
+    assert touches.events == [], "the daemon reached outside the data folder"
+    assert snapshot(outside.path) == outside.before, "something outside the data folder was written"
+    assert SECRET not in all_text_under(data_root / "outbox")

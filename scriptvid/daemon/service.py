@@ -177,6 +177,7 @@ class Service:
         status.json, which is written again)."""
         if not SLUG.fullmatch(project.name) or not self.ledger.known(project.name):
             return  # not a project folder of ours (those are named by `slugify`)
+        paths = [p for p in paths if _is_control_file(project, p)]
         if any(p.name == "status.json" for p in paths) and not _readable(project):
             self.ledger.refresh_view(project.name)
         if project.is_cancelled():
@@ -189,7 +190,7 @@ class Service:
             if p.name not in ("CANCEL", "status.json") and self._changed_by_person(project, p)
         ]
         if edits:
-            changed = ", ".join(sorted(str(p.relative_to(project.path)) for p in edits))
+            changed = ", ".join(sorted(fsutil.printable(str(p.relative_to(project.path))) for p in edits))
             self.pipeline.start(project.name, reason=f"edited {changed}")
 
     def _changed_by_person(self, project: Project, path: Path) -> bool:
@@ -276,6 +277,14 @@ def _readable(project: Project) -> bool:
         return isinstance(json.loads(project.read(project.status_file)), dict)
     except (OSError, ValueError, tree.Refused):
         return False
+
+
+def _is_control_file(project: Project, path: Path) -> bool:
+    """project.yaml, CANCEL and status.json of the project, or the scene.yaml of one of its scenes
+    (a file of one of those names anywhere else in the folder means nothing)."""
+    if path.parent == project.path:
+        return path.name in ("project.yaml", "CANCEL", "status.json")
+    return path.name == "scene.yaml" and path.parent.parent == project.scenes_dir
 
 
 def _real_folder(path: Path) -> bool:
