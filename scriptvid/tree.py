@@ -188,7 +188,10 @@ def check_entries(folders: Iterable[Path], recursive: bool = False, skip: Iterab
         for entry in entries:
             if entry.name in skipped:
                 continue
-            mode = entry.stat(follow_symlinks=False).st_mode
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:  # a temporary another step removed meanwhile
+                continue
             if stat.S_ISDIR(mode):
                 if recursive:
                     check_entries([Path(entry.path)], recursive=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,20 @@ def test_an_encoding_python_cannot_read_is_named() -> None:
 def test_a_script_swallowed_by_its_own_syntax_says_by_what(text: str, message: str) -> None:
     with pytest.raises(InputError, match="no scene found: " + message):
         read_script(text.encode(), "x.fountain")
+
+
+def test_entries_that_vanish_while_they_are_looked_at_are_no_error(base: Path, monkeypatch) -> None:
+    """Other steps remove their temporaries while a step looks over the project."""
+    scenes = base / "projects" / "film" / "scenes"
+    (scenes / "001-room" / ".image-tmp").mkdir()
+    real_scandir = os.scandir
+
+    def scandir_then_remove(path: Any) -> Any:
+        entries = list(real_scandir(path))
+        for entry in entries:
+            if entry.name == ".image-tmp":
+                os.rmdir(entry.path)
+        return iter(entries)
+
+    monkeypatch.setattr(tree.os, "scandir", scandir_then_remove)
+    tree.check_entries([scenes], recursive=True)

@@ -31,8 +31,8 @@ from .watcher import InboxWatcher, ProjectsWatcher
 
 TICK = 0.25
 LOOK = 5.0  # seconds between looks for steps whose worker stopped
-SETTLE_SECONDS = 0.3
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # an editor's save is often several writes; act on the last
+SETTLE_SECONDS = 0.3  # an editor's save is often several writes; act on the last
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # the names `slugify` gives project folders
 
 
 def open_ledger(root: Root, settings: Settings) -> Ledger:
@@ -128,6 +128,8 @@ class Service:
         self.pipeline.recover()
 
     def _recover_folder(self, project: Project) -> None:
+        if not SLUG.fullmatch(project.name):
+            return  # a folder a person made: not a project of ours, then or now
         if self.ledger.known(project.name):
             if project.is_cancelled():
                 cancel(self.ledger, project.name)
@@ -176,7 +178,7 @@ class Service:
         """A person created CANCEL or saved a scene.yaml / project.yaml in `project` (or spoiled its
         status.json, which is written again)."""
         if not SLUG.fullmatch(project.name) or not self.ledger.known(project.name):
-            return  # not a project folder of ours (those are named by `slugify`)
+            return  # not a project folder of ours
         paths = [p for p in paths if _is_control_file(project, p)]
         if any(p.name == "status.json" for p in paths) and not _readable(project):
             self.ledger.refresh_view(project.name)

@@ -41,12 +41,8 @@ class _FolderWatcher(FileSystemEventHandler):
 
     def __init__(self, folder: Path, poll: bool, poll_interval: float) -> None:
         self.folder = folder
-        self._poll, self._poll_interval = poll, poll_interval
-        self._observer = self._new_observer()
+        self._observer: Any = PollingObserver(timeout=poll_interval) if poll else Observer()
         self._identity: tuple[int, int] | None = None  # (device, inode) of the folder being watched
-
-    def _new_observer(self) -> Any:
-        return PollingObserver(timeout=self._poll_interval) if self._poll else Observer()
 
     def start(self) -> None:
         self._observer.start()
