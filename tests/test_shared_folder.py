@@ -300,17 +300,25 @@ def test_the_status_file_is_never_trusted(daemon: Daemon) -> None:
     wait_for(lambda: status(root, "film").get("state") == "completed", 60, "status.json after the folder")
     runs = status(root, "film")["run"]
 
-    # Deleted while the daemon is down, with a person's edit in project.yaml: the project is not
-    # registered anew, the edit is not overwritten, nothing is rendered again.
+    # Deleted while the daemon is down: written again at start; the project is not registered anew.
     daemon.stop()
     (project / "status.json").unlink()
+    daemon.start()
+    wait_for(lambda: status(root, "film").get("state") == "completed", 60, "status.json after a restart")
+    after = status(root, "film")
+    assert (after["run"], after["renders"]) == (runs, good["renders"])
+
+    # A person's edit of project.yaml saved while the daemon is down: acted on at start (one run, in
+    # which nothing needs making again: only a comment changed), and never written over.
+    daemon.stop()
     edited = (project / "project.yaml").read_text().replace("# my note\n", "# my note, kept\n")
     (project / "project.yaml").write_text(edited)
     daemon.start()
-    wait_for(lambda: status(root, "film").get("state") == "completed", 60, "status.json after a restart")
+    wait_for(lambda: status(root, "film").get("run") == runs + 1, 60, "the run for the edit made while down")
+    after = ended(root, "film")
+    assert after["state"] == "completed" and after["renders"] == good["renders"]
+    assert after["reason"] == "edited while the daemon was down: project.yaml"
     assert (project / "project.yaml").read_text() == edited
-    after = status(root, "film")
-    assert (after["run"], after["renders"]) == (runs, good["renders"])
     assert daemon.alive()
 
 

@@ -135,6 +135,9 @@ class Service:
                 cancel(self.ledger, project.name)
             if not _readable(project):  # deleted or spoiled while the daemon was down
                 self.ledger.refresh_view(project.name)
+            edited = self._edited_while_down(project)
+            if edited:
+                self.pipeline.start(project.name, reason=f"edited while the daemon was down: {edited}")
         elif (
             _real_folder(project.path)
             and _real_folder(project.source_dir)
@@ -146,6 +149,21 @@ class Service:
             intake.register(project, self.layers, self.ledger, earlier)
             if self.ledger.status(project.name)["state"] == "queued":
                 self.pipeline.start(project.name, reason="daemon restarted")
+
+    def _edited_while_down(self, project: Project) -> str:
+        """The YAML files a person saved after the project's last run was queued, when no run is
+        going (a running daemon would have heard of them): what to name in the run's reason."""
+        since = self.ledger.last_queued(project.name)
+        if since is None or self.ledger.active(project.name) or project.is_cancelled():
+            return ""
+        candidates = [project.settings_file, *project.scenes_dir.glob("*/scene.yaml")]
+        edited = []
+        for path in candidates:
+            st = tree.lstat(path)
+            if st is not None and st.st_mtime > since and not project.written_by_us(path):
+                edited.append(fsutil.printable(str(path.relative_to(project.path))))
+                self._changed_by_person(project, path)  # remembered, so its next event is no news
+        return ", ".join(sorted(edited))
 
     # -- the loop --------------------------------------------------------------------------------
 

@@ -220,6 +220,11 @@ class Ledger:
         log.get().info("project queued", project=project, run=run.number, reason=reason)
         return run.number, ready
 
+    def last_queued(self, project: str) -> float | None:
+        """When the project's latest run was queued (its files were read after that)."""
+        run = self._latest(project)
+        return float(run.queued) if run is not None and run.queued else None
+
     def active(self, project: str) -> bool:
         """Whether the project's latest run is queued or running."""
         run = self._latest(project)
