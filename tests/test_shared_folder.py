@@ -126,6 +126,10 @@ def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, out
     # Waiting before the daemon starts: the start-up rescan meets them first.
     (inbox / long_bad).write_text("not a script")
     os.mkfifo(inbox / "pipe.fountain")
+    # Names of project folders taken by what a person put in projects/: a file, a dangling link.
+    (data_root / "projects").mkdir()
+    (data_root / "projects" / "collide").write_text("a colleague's file")
+    (data_root / "projects" / "dangle").symlink_to(outside / "nowhere")
     daemon = Daemon(data_root, {"SCRIPTVID_WATCH__ORPHAN_SECONDS": "2"}).start()
     try:
         wait_for(lambda: "daemon ready" in str(daemon.events()), 60, "the daemon to start")
@@ -136,6 +140,10 @@ def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, out
         (inbox / "project.yaml").write_text("video: {fps: 12}\n")  # a sidecar with no script
         (inbox / os.fsdecode(b"caf\xe9.fountain")).write_text(TINY.format(title="Cafe", line="Not UTF-8."))
         (inbox / "new\nline.fountain").write_text(TINY.format(title="Newline", line="A newline."))
+        for name in ("collide", "dangle"):
+            (inbox / f"{name}.fountain").write_text(
+                TINY.format(title=name, line="Named after a taken folder.")
+            )
         (inbox / "utf32.fountain").write_bytes(TINY.format(title="Wide", line="Thirty-two.").encode("utf-32"))
         (inbox / "boneyard.fountain").write_text(
             "Title: B\n\n/* old draft\n\n" + TINY.format(title="B", line="x")
@@ -152,6 +160,8 @@ def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, out
                 "l" * 60: "completed",
                 "caf": "completed",
                 "new-line": "completed",
+                "collide-2": "completed",
+                "dangle-2": "completed",
                 "utf32": "completed",
                 "boneyard": "the boneyard opened with /* on line 3 is never closed",
                 "sidelink": "sidelink.yaml: is a symbolic link",
@@ -190,6 +200,8 @@ def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, out
         for name in (long_bad, "status.json", "CANCEL", "folder.fountain", "linked.fountain"):
             assert os.path.lexists(inbox / name), name
         assert (inbox / "pipe.fountain").is_fifo()
+        assert (data_root / "projects" / "collide").read_text() == "a colleague's file"
+        assert (data_root / "projects" / "dangle").is_symlink()
         assert SECRET not in all_text_under(data_root / "outbox")
         assert SECRET not in all_text_under(data_root / "projects")
     finally:
