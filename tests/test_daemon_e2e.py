@@ -102,3 +102,57 @@ def test_files_waiting_at_start_are_taken_and_temporary_names_are_not(data_root:
         assert d.alive()
     finally:
         assert d.stop() == 0
+
+
+# Imported before anything else (by `site`), in the daemon's interpreter: the AI libraries cannot be
+# imported, and every attempt is written down.
+BLOCK_AI = """\
+import importlib.abc, os, sys
+
+HEAVY = ("torch", "diffusers", "transformers", "accelerate", "TTS", "ollama", "llama_cpp")
+
+
+class _Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in HEAVY:
+            with open(os.environ["BLOCKED_IMPORTS_LOG"], "a") as fh:
+                fh.write(name + "\\n")
+            raise ImportError(f"{name} is made unimportable by the test")
+        return None
+
+
+sys.meta_path.insert(0, _Blocked())
+"""
+
+
+def test_the_drawn_film_needs_none_of_the_ai_libraries(data_root: Path, tmp_path: Path) -> None:
+    """The default install stays light: with torch and the other AI libraries unimportable, the
+    daemon starts and makes the drawn film without ever trying to import one."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(BLOCK_AI)
+    attempts = tmp_path / "imports.txt"
+    attempts.touch()
+    env = {"PYTHONPATH": str(hook), "BLOCKED_IMPORTS_LOG": str(attempts)}
+    daemon = Daemon(data_root, env).start()
+    try:
+        (data_root / "inbox" / "light.fountain").write_text(
+            "Title: Light\n\nINT. ROOM - DAY\n\nANNA\nNo model was needed for this.\n"
+        )
+        st = wait_for(
+            lambda: (
+                not daemon.alive()
+                or (
+                    project_status(data_root, "light").get("state") in ("completed", "failed")
+                    and project_status(data_root, "light")
+                )
+            ),
+            300,
+            "the film",
+        )
+        assert daemon.alive(), daemon.log.read_text()[-2000:]
+        assert st["state"] == "completed", st["errors"]
+        assert float(ffprobe(data_root / "outbox" / "light.mp4")["format"]["duration"]) > 1
+    finally:
+        daemon.stop()
+    assert attempts.read_text() == "", "the drawn pipeline tried to import an AI library"
