@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "parse": {"text": "scriptvid.stages.parse.text:TextParser"},
-    "image": {"storyboard": "scriptvid.stages.image.storyboard:StoryboardBackend"},
+    "image": {
+        "storyboard": "scriptvid.stages.image.storyboard:StoryboardBackend",
+        "diffusers": "scriptvid.stages.image.diffusion:DiffusersImageBackend",
+    },
     "animate": {"camera": "scriptvid.stages.animate.camera:CameraBackend"},
     "voice": {"piper": "scriptvid.stages.voice.piper:PiperBackend"},
     "lipsync": {"mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend"},
@@ -42,6 +45,9 @@ class Backend:
 
     NAME = ""
     VERSION = "1"
+    # The settings section the backend is built with: settings.<SECTION>, or settings.<NAME> when empty
+    # (a name that several stages' backends share, like diffusers, needs a section per stage).
+    SECTION = ""
     # Whether one instance may be used by several threads at once. A model on a GPU may not: its
     # stage's steps then take turns on it, one at a time per worker process.
     CONCURRENT = True
@@ -78,8 +84,8 @@ def backend_class(stage: str, name: str) -> type[Backend]:
 
 def configured(stage: str, settings: Settings) -> tuple[type[Backend], Any]:
     """The class of the backend `settings` names for `stage`, and its settings section."""
-    name = getattr(settings.backends, stage)
-    return backend_class(stage, name), getattr(settings, name)
+    cls = backend_class(stage, getattr(settings.backends, stage))
+    return cls, getattr(settings, cls.SECTION or cls.NAME)
 
 
 def problems(settings: Settings) -> dict[str, str]:

@@ -259,7 +259,7 @@ def cmd_backends(args: argparse.Namespace) -> int:
     for stage, names in backends.CATALOGUE.items():
         for name in names:
             cls = backends.backend_class(stage, name)
-            section = getattr(effective, name)
+            section = getattr(effective, cls.SECTION or cls.NAME)
             missing = cls.check(section)
             rows.append(
                 {

@@ -118,3 +118,19 @@ def ffprobe(path: Path) -> dict[str, Any]:
         capture_output=True,
     ).stdout
     return json.loads(out)
+
+
+_TINY: dict[str, Path] = {}
+
+
+def tiny_sd() -> Path:
+    """A tiny Stable Diffusion pipeline folder with random weights, built once per test session."""
+    if "sd" not in _TINY:
+        pytest.importorskip("diffusers")
+        import tempfile
+
+        import tiny_models
+
+        folder = Path(tempfile.mkdtemp(prefix="tiny-sd-")) / "sd"
+        _TINY["sd"] = tiny_models.stable_diffusion(folder)
+    return _TINY["sd"]

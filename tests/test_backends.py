@@ -26,7 +26,7 @@ from scriptvid.stages.image.interface import ImageRequest
 from scriptvid.stages.music.interface import Cue, MusicRequest
 from scriptvid.stages.voice.interface import VoiceProfile
 
-from conftest import REPO
+from conftest import REPO, tiny_sd
 
 SCENE = Scene(
     1,
@@ -41,9 +41,13 @@ SCENE = Scene(
 DEFAULTS = settings.Settings()
 
 
-def build(stage: str, name: str, s: settings.Settings = DEFAULTS) -> Any:
+def build(stage: str, name: str, s: settings.Settings | None = None) -> Any:
+    """The backend, built with its settings; the model backends with a tiny model made by the tests."""
     cls = backends.backend_class(stage, name)
-    return cls(getattr(s, name))
+    section = getattr(s or DEFAULTS, cls.SECTION or cls.NAME)
+    if cls.SECTION == "diffusers_image" and not section.model:
+        section = dataclasses.replace(section, model=str(tiny_sd()), device="cpu", steps=2, max_side=64)
+    return cls(section)
 
 
 @pytest.mark.parametrize("name", sorted(backends.CATALOGUE["parse"]))
@@ -107,9 +111,13 @@ def test_every_backend_has_a_settings_section_and_is_usable_here() -> None:
         for name in names:
             cls = backends.backend_class(stage, name)
             assert name == cls.NAME
-            assert dataclasses.is_dataclass(getattr(DEFAULTS, name)), f"settings.{name}"
-            assert cls.check(getattr(DEFAULTS, name)) == "", name
-            assert cls.pool(getattr(DEFAULTS, name)) in ("cpu", "gpu")
+            section = getattr(DEFAULTS, cls.SECTION or cls.NAME)
+            assert dataclasses.is_dataclass(section), f"settings.{cls.SECTION or cls.NAME}"
+            assert cls.pool(section) in ("cpu", "gpu")
+            missing = cls.check(section)
+            if missing:  # only a model no default can name is missing; with one, it is usable
+                assert "no model folder" in missing, (name, missing)
+                assert cls.check(build(stage, name).settings) == "", name
 
 
 def test_the_identity_follows_the_settings_and_the_model(tmp_path: Path) -> None:
@@ -196,7 +204,9 @@ def test_scriptvid_backends_lists_every_stage_and_what_is_configured(tmp_path: P
     assert {r["stage"] for r in rows} == set(backends.CATALOGUE)
     configured = {r["stage"]: r["backend"] for r in rows if r["configured"]}
     assert configured == {stage: getattr(DEFAULTS.backends, stage) for stage in backends.CATALOGUE}
-    assert all(r["usable"] for r in rows)
+    assert all(r["usable"] for r in rows if r["configured"])
+    (diffusers,) = [r for r in rows if (r["stage"], r["backend"]) == ("image", "diffusers")]
+    assert not diffusers["usable"] and "diffusers_image.model" in diffusers["missing"]
     table = subprocess.run(
         [sys.executable, "-m", "scriptvid", "backends", "--root", str(tmp_path)],
         capture_output=True,

@@ -24,6 +24,7 @@ import yaml
 from ..errors import ConfigError, InputError
 from .backend_sections import (
     CameraSettings,
+    DiffusersImageSettings,
     FluidSynthSettings,
     MouthsSettings,
     PiperSettings,
@@ -66,6 +67,7 @@ __all__ = [
     "CharacterSettings",
     "CharacterVoice",
     "DaemonSettings",
+    "DiffusersImageSettings",
     "FluidSynthSettings",
     "LedgerSettings",
     "LimitSettings",
@@ -108,6 +110,9 @@ class Settings:
     backends: BackendSettings = section(BackendSettings, "which backend each stage uses")
     text: TextSettings = section(TextSettings, "the text parser")
     storyboard: StoryboardSettings = section(StoryboardSettings, "the drawn storyboard frames")
+    diffusers_image: DiffusersImageSettings = section(
+        DiffusersImageSettings, "pictures made by a diffusion model"
+    )
     camera: CameraSettings = section(CameraSettings, "the drawn camera")
     piper: PiperSettings = section(PiperSettings, "the Piper voice")
     mouths: MouthsSettings = section(MouthsSettings, "the drawn mouths")

@@ -75,3 +75,57 @@ class FluidSynthSettings:
         min=0.05,
         max=2.0,
     )
+
+
+@dataclass(frozen=True)
+class DiffusersImageSettings:
+    """image: diffusers"""
+
+    model: str = option(
+        "",
+        "a local diffusers text-to-image pipeline folder (with model_index.json: SD 1.5, SDXL, SD 3,"
+        " FLUX ...); nothing is downloaded",
+        service=True,
+    )
+    steps: int = option(25, "denoising steps", min=1, max=200)
+    guidance: float = option(
+        7.0, "classifier-free guidance scale (0 for distilled models like SD-Turbo)", min=0.0, max=30.0
+    )
+    negative_prompt: str = option(
+        "blurry, low quality, text, watermark, deformed hands",
+        "what the picture must not look like (for pipelines that take one)",
+    )
+    scheduler: str = option(
+        "",
+        "the sampler; empty: the one the model folder names",
+        choices=("", "ddim", "euler", "euler-ancestral", "dpm-multistep", "unipc", "pndm", "lms", "heun"),
+    )
+    max_side: int = option(
+        1024,
+        "the longer side of the generated picture, in pixels (the film's aspect ratio is kept, sides"
+        " rounded to multiples of 16; the picture is then fitted to the frame)",
+        min=64,
+        max=4096,
+    )
+    device: str = option(
+        "auto",
+        "where the model runs: auto (cuda when there is one), cpu, cuda or cuda:N",
+        pattern=r"auto|cpu|cuda(:[0-9]+)?",
+        pattern_help="auto, cpu, cuda or cuda:N",
+        service=True,
+    )
+    dtype: str = option(
+        "auto",
+        "auto (float16 on a GPU, float32 on the CPU), float32, float16 or bfloat16",
+        choices=("auto", "float32", "float16", "bfloat16"),
+        service=True,
+    )
+    cpu_offload: bool = option(
+        False, "keep the model in CPU memory, moving each part to the GPU when used", service=True
+    )
+    attention_slicing: bool = option(
+        False, "compute attention in slices: less GPU memory, a little slower", service=True
+    )
+    vae_tiling: bool = option(
+        False, "decode the picture in tiles: less GPU memory at large sizes", service=True
+    )

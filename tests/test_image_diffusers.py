@@ -1,0 +1,170 @@
+"""image: diffusers, with a tiny Stable Diffusion pipeline that the tests build with random weights
+and save as a model folder; loaded by the backend with diffusers' own `from_pretrained`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scriptvid import backends, settings
+from scriptvid.model import Line, Scene
+from scriptvid.settings import CharacterSettings, DiffusersImageSettings
+from scriptvid.stages.image import diffusion
+from scriptvid.stages.image.interface import ImageRequest
+
+from conftest import Daemon, ffprobe, project_status, tiny_sd, wait_for
+
+pytest.importorskip("diffusers")
+
+SCENE = Scene(
+    1, "INT. KITCHEN - NIGHT", "KITCHEN", "NIGHT", "INT", ("Rain.",), ("MARA",), (Line("MARA", "Hi."),)
+)
+
+
+def tiny_settings(**changes: object) -> DiffusersImageSettings:
+    base = DiffusersImageSettings(model=str(tiny_sd()), device="cpu", dtype="float32", steps=2, max_side=64)
+    return dataclasses.replace(base, **changes)
+
+
+def render(backend: diffusion.DiffusersImageBackend, tmp: Path, seed: int, size=(320, 180)) -> np.ndarray:
+    out = Path(tempfile.mkdtemp(dir=tmp))
+    backend.render(ImageRequest(SCENE, "a kitchen at night", seed, *size, {}, "T"), out)
+    with Image.open(out / "image.png") as picture:
+        assert picture.size == size
+        return np.asarray(picture.convert("RGB"))
+
+
+def test_one_seed_gives_one_picture_and_another_another(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    backend = diffusion.DiffusersImageBackend(tiny_settings())
+    loaded = time.perf_counter()
+    first, again, other = (render(backend, tmp_path, s) for s in (7, 7, 8))
+    print(f"\nload {loaded - started:.2f} s, a picture {(time.perf_counter() - loaded) / 3:.2f} s")
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert first.std() > 5  # a picture, not a blank
+    # Another frame shape: generated at that aspect ratio, fitted to the frame.
+    assert render(backend, tmp_path, 7, (180, 320)).shape == (320, 180, 3)
+
+
+def test_the_prompt_has_the_scene_and_its_characters_in_words() -> None:
+    look = CharacterSettings(colour="#2e86ab", hair="long", hair_colour="#b03020", build="slim")
+    req = ImageRequest(SCENE, "a kitchen at night, rain on the window", 1, 640, 360, {"MARA": look}, "T")
+    assert diffusion.prompt_for(req) == (
+        "a kitchen at night, rain on the window; Mara, a slim person, red long hair, wearing teal"
+    )
+    assert diffusion.generation_size(1920, 1080, 1024) == (1024, 576)
+    assert diffusion.generation_size(1080, 1920, 768) == (432, 768)
+
+
+def test_another_model_folder_changes_the_identity_the_same_one_does_not(tmp_path: Path) -> None:
+    chosen = settings.build([("t", {"backends": {"image": "diffusers"}})])
+
+    def identity(folder: Path) -> dict:
+        s = dataclasses.replace(chosen, diffusers_image=tiny_settings(model=str(folder)))
+        return backends.identity("image", s)
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_sd(), copy)
+    assert identity(copy) == identity(copy)
+    assert identity(copy)["model"] == identity(tiny_sd())["model"]  # where it lies is not what it is
+    config = copy / "unet" / "config.json"
+    data = json.loads(config.read_text())
+    config.write_text(json.dumps({**data, "sample_size": 32}))
+    assert identity(copy)["model"] != identity(tiny_sd())["model"]
+
+
+def test_what_is_missing_is_said_as_a_user_needs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check = diffusion.DiffusersImageBackend.check
+    assert check(tiny_settings()) == ""
+    assert "set diffusers_image.model to a local diffusers pipeline folder" in check(tiny_settings(model=""))
+    assert f"{tmp_path / 'none'} is not a folder" in check(tiny_settings(model=str(tmp_path / "none")))
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_sd(), broken)
+    (broken / "model_index.json").rename(broken / "index.bak")
+    assert f"{broken / 'model_index.json'} is missing" in check(tiny_settings(model=str(broken)))
+    (broken / "index.bak").rename(broken / "model_index.json")
+    shutil.rmtree(broken / "vae")
+    assert f"{broken / 'vae'} is missing (model_index.json names it)" in check(
+        tiny_settings(model=str(broken))
+    )
+    shutil.copytree(tiny_sd() / "vae", broken / "vae")
+    for weights in (broken / "unet").glob("*.safetensors"):
+        weights.unlink()
+    assert f"{broken / 'unet'} has a config.json but no weights" in check(tiny_settings(model=str(broken)))
+    assert (
+        "sees no CUDA GPU" in check(tiny_settings(device="cuda")) or check(tiny_settings(device="cuda")) == ""
+    )
+    real_find_spec = diffusion.importlib.util.find_spec
+    monkeypatch.setattr(
+        diffusion.importlib.util, "find_spec", lambda n: None if n == "diffusers" else real_find_spec(n)
+    )
+    assert (
+        check(tiny_settings()) == "diffusers not installed: pip install 'scriptvid[ai]' (or scripts/setup ai)"
+    )
+
+
+@pytest.mark.slow
+def test_a_film_with_generated_pictures_renders_in_the_daemon(data_root: Path) -> None:
+    """The service names where the model lies; a film's sidecar chooses the backend."""
+    config = data_root / "config" / "scriptvid.yaml"
+    config.write_text(
+        config.read_text()
+        + f"diffusers_image: {{model: '{tiny_sd()}', device: cpu, dtype: float32, steps: 2, max_side: 64}}\n"
+    )
+    daemon = Daemon(data_root).start()
+    try:
+        inbox = data_root / "inbox"
+        (inbox / "generated.yaml").write_text("backends: {image: diffusers}\n")
+        (inbox / "generated.fountain").write_text(
+            "Title: Generated\n\nINT. KITCHEN - NIGHT\n\nMARA\nThe kettle is on.\n\n"
+            "EXT. HARBOUR - DAY\n\nMARA\nThe boats are in.\n"
+        )
+        st = wait_for(
+            lambda: (
+                project_status(data_root, "generated").get("state") in ("completed", "failed")
+                and project_status(data_root, "generated")
+            ),
+            300,
+            "the generated film",
+        )
+    finally:
+        daemon.stop()
+    assert st["state"] == "completed", st["errors"]
+    project = data_root / "projects" / "generated"
+    images = sorted(project.glob("scenes/*/image.png"))
+    assert len(images) == 2
+    for image in images:
+        with Image.open(image) as picture:
+            assert picture.size == (640, 360)
+        assert not (image.parent / "figures.json").exists()  # no drawn layers from this backend
+    info = ffprobe(data_root / "outbox" / "generated.mp4")
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (640, 360)
+    assert float(info["format"]["duration"]) > 2
+    # A frame of the film, kept beside the test's data for whoever looks.
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-ss",
+            f"{float(info['format']['duration']) * 0.6:.2f}",
+            "-i",
+            str(data_root / "outbox" / "generated.mp4"),
+            "-frames:v",
+            "1",
+            str(data_root / "frame.png"),
+        ],
+        check=True,
+    )
+    assert (data_root / "frame.png").is_file()
