@@ -73,7 +73,7 @@ def stable_diffusion(folder: Path, seed: int = 0) -> Path:
         vae=vae,
         text_encoder=text,
         tokenizer=CLIPTokenizer.from_pretrained(folder / "tokenizer"),
-        scheduler=DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False),
+        scheduler=DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False, steps_offset=1),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
