@@ -7,7 +7,6 @@ never overwrites) and writes reports beside them when they cannot be used.
 from __future__ import annotations
 
 import contextlib
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +37,9 @@ def sidecar_for(script: Path) -> Path | None:
     too): it goes with its script, and its project fails saying what it is, when it is read."""
     for suffix in SIDECAR_SUFFIXES:
         candidate = script.with_suffix(suffix)
-        if tree.lexists(candidate) and not _is_folder(candidate):
+        if tree.lexists(candidate) and not tree.is_folder(candidate):
             return candidate
     return None
-
-
-def _is_folder(path: Path) -> bool:
-    st = tree.lstat(path)
-    return st is not None and stat.S_ISDIR(st.st_mode)
 
 
 REPORT_SUFFIX = ".error.txt"

@@ -68,9 +68,10 @@ def lexists(path: Path) -> bool:
     return lstat(path) is not None
 
 
-def is_regular(path: Path) -> bool:
+def is_folder(path: Path) -> bool:
+    """A real folder (not a link to one)."""
     st = lstat(path)
-    return st is not None and stat.S_ISREG(st.st_mode)
+    return st is not None and stat.S_ISDIR(st.st_mode)
 
 
 def _below(base: Path, path: Path) -> tuple[str, ...] | None:

@@ -139,8 +139,8 @@ class Service:
             if edited:
                 self.pipeline.start(project.name, reason=f"edited while the daemon was down: {edited}")
         elif (
-            _real_folder(project.path)
-            and _real_folder(project.source_dir)
+            tree.is_folder(project.path)
+            and tree.is_folder(project.source_dir)
             and any(project.source_dir.iterdir())
             and not self.ledger.claimed(project.name)  # another daemon is taking it in now
         ):
@@ -305,8 +305,3 @@ def _is_control_file(project: Project, path: Path) -> bool:
     if path.parent == project.path:
         return path.name in ("project.yaml", "CANCEL", "status.json")
     return path.name == "scene.yaml" and path.parent.parent == project.scenes_dir
-
-
-def _real_folder(path: Path) -> bool:
-    st = tree.lstat(path)
-    return st is not None and stat.S_ISDIR(st.st_mode)

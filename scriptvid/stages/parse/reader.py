@@ -9,7 +9,8 @@ from pathlib import PurePath
 from scriptvid.errors import InputError
 from scriptvid.model import Script
 
-from .fountain import HEADING_LINE, TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain, what_hides_the_scenes
+from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
+from .hidden import HEADING_LINE, what_hides_the_scenes
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
 
 # Two bytes that form a valid UTF-8 sequence: a file that has them was meant to be UTF-8, so a broken
