@@ -18,7 +18,7 @@ import hashlib
 import importlib
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "storyboard": "scriptvid.stages.image.storyboard:StoryboardBackend",
         "diffusers": "scriptvid.stages.image.diffusion:DiffusersImageBackend",
     },
-    "animate": {"camera": "scriptvid.stages.animate.camera:CameraBackend"},
+    "animate": {
+        "camera": "scriptvid.stages.animate.camera:CameraBackend",
+        "diffusers": "scriptvid.stages.animate.diffusion:DiffusersAnimateBackend",
+    },
     "voice": {"piper": "scriptvid.stages.voice.piper:PiperBackend"},
     "lipsync": {"mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend"},
     "music": {"fluidsynth": "scriptvid.stages.music.fluidsynth:FluidSynthBackend"},
@@ -69,6 +72,15 @@ class Backend:
     def pool(cls, settings: Any) -> str:
         """`gpu` when this backend runs on a GPU, else `cpu`: its steps go to that pool's workers."""
         return "cpu"
+
+    @classmethod
+    def device(cls, settings: Any) -> str:
+        """The GPU this backend's model lives on (`cuda:0`), or "" for none: the models on one GPU
+        take turns, and may be unloaded for each other (see `use`)."""
+        return ""
+
+    def close(self) -> None:
+        """Let go of what the backend holds (a model unloaded to make room for another)."""
 
 
 def backend_class(stage: str, name: str) -> type[Backend]:
@@ -123,34 +135,69 @@ def identity(stage: str, settings: Settings) -> dict[str, Any]:
 class _Slot:
     """One loaded backend: loading it holds only its own slot, never the others."""
 
+    device: str
     loading: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     backend: Backend | None = None
     turns: threading.Lock | None = None  # held while in use, for a backend that serves one at a time
+    users: int = 0  # blocks using it now (under _slots_lock): a model in use is never unloaded
 
 
 _slots: dict[tuple[str, str, str], _Slot] = {}
 _slots_lock = threading.Lock()
+# One at a time per GPU, whichever model: the scenes of every project queue through it. Re-entrant,
+# because one step may use two models on one GPU (animate's frames through lipsync's model).
+_device_turns: dict[str, threading.RLock] = {}
 
 
 @contextmanager
 def use(stage: str, settings: Settings) -> Iterator[Any]:
-    """The stage's backend, loaded on first use in this process; held alone while in the block when
-    it may not serve two threads at once."""
+    """The stage's backend, loaded on first use in this process and kept; held alone while in the
+    block when it may not serve two threads at once, and the only model at work on its GPU.
+
+    With `daemon.keep_models` off, the other models on that GPU that are not in use are unloaded
+    before this one is used: for a GPU that cannot hold all of them at once."""
     cls, section = configured(stage, settings)
+    device = cls.device(section)
     with _slots_lock:
-        slot = _slots.setdefault((stage, cls.NAME, repr(section)), _Slot())
-    with slot.loading:
-        if slot.backend is None:
-            missing = cls.check(section)
-            if missing:
-                raise ConfigError(f"{cls.NAME}: {missing}", key=f"backends.{stage}")
-            slot.backend = cls(section)
-            slot.turns = None if cls.CONCURRENT else threading.Lock()
-    if slot.turns is None:
-        yield slot.backend
-        return
-    with slot.turns:
-        yield slot.backend
+        slot = _slots.setdefault((stage, cls.NAME, repr(section)), _Slot(device))
+        turn = _device_turns.setdefault(device, threading.RLock()) if device else None
+    with turn if turn is not None else nullcontext():
+        if device and not settings.daemon.keep_models:
+            _unload_others(slot)
+        with _slots_lock:
+            slot.users += 1
+        try:
+            with slot.loading:
+                if slot.backend is None:
+                    missing = cls.check(section)
+                    if missing:
+                        raise ConfigError(f"{cls.NAME}: {missing}", key=f"backends.{stage}")
+                    slot.backend = cls(section)
+                    slot.turns = None if cls.CONCURRENT else threading.Lock()
+            backend = slot.backend
+            with slot.turns if slot.turns is not None else nullcontext():
+                yield backend
+        finally:
+            with _slots_lock:
+                slot.users -= 1
+
+
+def _unload_others(keep: _Slot) -> None:
+    from . import log
+
+    with _slots_lock:
+        idle = [s for s in _slots.values() if s is not keep and s.device == keep.device and not s.users]
+        dropped = [s.backend for s in idle if s.backend is not None]
+        for s in idle:
+            s.backend = None
+    for backend in dropped:
+        log.get().info("model unloaded to make room on the GPU", backend=backend.NAME, device=keep.device)
+        backend.close()
+    if dropped:
+        from .torch_models import free_memory
+
+        dropped.clear()  # the last references: the memory can go back now
+        free_memory()
 
 
 # -- identity of a model -----------------------------------------------------------------------------

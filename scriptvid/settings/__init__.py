@@ -24,6 +24,7 @@ import yaml
 from ..errors import ConfigError, InputError
 from .backend_sections import (
     CameraSettings,
+    DiffusersAnimateSettings,
     DiffusersImageSettings,
     FluidSynthSettings,
     MouthsSettings,
@@ -67,6 +68,7 @@ __all__ = [
     "CharacterSettings",
     "CharacterVoice",
     "DaemonSettings",
+    "DiffusersAnimateSettings",
     "DiffusersImageSettings",
     "FluidSynthSettings",
     "LedgerSettings",
@@ -114,6 +116,9 @@ class Settings:
         DiffusersImageSettings, "pictures made by a diffusion model"
     )
     camera: CameraSettings = section(CameraSettings, "the drawn camera")
+    diffusers_animate: DiffusersAnimateSettings = section(
+        DiffusersAnimateSettings, "clips made by an image-to-video model"
+    )
     piper: PiperSettings = section(PiperSettings, "the Piper voice")
     mouths: MouthsSettings = section(MouthsSettings, "the drawn mouths")
     fluidsynth: FluidSynthSettings = section(FluidSynthSettings, "the composed score")

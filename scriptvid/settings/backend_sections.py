@@ -129,3 +129,68 @@ class DiffusersImageSettings:
     vae_tiling: bool = option(
         False, "decode the picture in tiles: less GPU memory at large sizes", service=True
     )
+
+
+@dataclass(frozen=True)
+class DiffusersAnimateSettings:
+    """animate: diffusers"""
+
+    model: str = option(
+        "",
+        "a local diffusers image-to-video pipeline folder (with model_index.json: LTX-Video, Wan, Stable"
+        " Video Diffusion, or AnimateDiff video-to-video over an SD base); nothing is downloaded",
+        service=True,
+    )
+    steps: int = option(30, "denoising steps per segment", min=1, max=200)
+    guidance: float = option(
+        3.0, "classifier-free guidance scale (for pipelines that take one)", min=0.0, max=30.0
+    )
+    negative_prompt: str = option(
+        "worst quality, inconsistent motion, blurry, jittery, distorted",
+        "what the motion must not look like (for pipelines that take one)",
+    )
+    max_side: int = option(
+        768,
+        "the longer side of the generated frames, in pixels (the film's aspect ratio is kept, sides"
+        " rounded to multiples of 32; the frames are then fitted to the film's)",
+        min=64,
+        max=2048,
+    )
+    segment_frames: int = option(
+        0,
+        "frames the model makes at once (0: the pipeline's own default; rounded to what the model takes,"
+        " such as 8k+1 for LTX-Video)",
+        min=0,
+        max=1000,
+    )
+    model_fps: int = option(
+        0,
+        "the frame rate the model was trained at (0: the pipeline's own, e.g. 25 LTX, 16 Wan, 7 SVD)",
+        min=0,
+        max=120,
+    )
+    strength: float = option(
+        0.6,
+        "for video-to-video pipelines (AnimateDiff): how far each segment may move from its start",
+        min=0.05,
+        max=1.0,
+    )
+    device: str = option(
+        "auto",
+        "where the model runs: auto (cuda when there is one), cpu, cuda or cuda:N",
+        pattern=r"auto|cpu|cuda(:[0-9]+)?",
+        pattern_help="auto, cpu, cuda or cuda:N",
+        service=True,
+    )
+    dtype: str = option(
+        "auto",
+        "auto (float16 on a GPU, float32 on the CPU), float32, float16 or bfloat16",
+        choices=("auto", "float32", "float16", "bfloat16"),
+        service=True,
+    )
+    cpu_offload: bool = option(
+        False, "keep the model in CPU memory, moving each part to the GPU when used", service=True
+    )
+    vae_tiling: bool = option(
+        False, "decode the frames in tiles: less GPU memory at large sizes", service=True
+    )

@@ -160,6 +160,11 @@ class DaemonSettings:
     workers: int = option(2, "worker threads for the cpu pool's steps", min=1, max=64)
     gpu_workers: int = option(1, "worker threads for the gpu pool's steps (one per GPU)", min=1, max=16)
     retries: int = option(3, "tries after the first for a transient failure", min=0, max=20)
+    keep_models: bool = option(
+        True,
+        "keep every model a worker has loaded in GPU memory; false: unload the others on that GPU before"
+        " using one (for a GPU too small to hold the image, video and lip-sync models at once)",
+    )
 
 
 @dataclass(frozen=True)

@@ -226,14 +226,20 @@ def frames(
             canvas.set_rgb(rgb)
         if overlay is not None:
             overlay(canvas, i, Transform(m_fg[0, 0], m_fg[0, 2], m_fg[1, 2]))
-        level = 1.0
-        if fade_in and i < fade_in:
-            level = (i + 0.5) / fade_in
-        if fade_out and i >= count - fade_out:
-            level = min(level, (count - i - 0.5) / fade_out)
+        level = fade_level(i, count, fade_in, fade_out)
         if level < 1.0:
             canvas.fade(level)
         yield canvas.data
+
+
+def fade_level(index: int, count: int, fade_in: int, fade_out: int) -> float:
+    """How much of frame `index` of `count` is left after fades from and to black (1: all of it)."""
+    level = 1.0
+    if fade_in and index < fade_in:
+        level = (index + 0.5) / fade_in
+    if fade_out and index >= count - fade_out:
+        level = min(level, (count - index - 0.5) / fade_out)
+    return level
 
 
 def _composite_centered(layers: Layers) -> np.ndarray:

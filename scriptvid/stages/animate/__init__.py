@@ -1,23 +1,35 @@
 """animate: the still becomes the scene's clip: a camera move, parallax, and the mouths of lipsync.
 
-The default backend (`camera`) renders every frame in-process; the frames are streamed into
-FFmpeg, split into the pieces the assembler joins (see timeline.py): `head.mp4`, `segment.mp4`,
-`tail.mp4`. This is the one place where a scene's picture is encoded.
+The default backend (`camera`) renders every frame in-process, mouths and subtitles drawn on;
+a video model (`diffusers`) generates RGB frames. Where the lipsync backend works on real frames
+(a lip-sync model: there are no drawn mouths to move), the frames go through it first, then the
+subtitles and the fade are drawn on. The frames are streamed into FFmpeg, split into the pieces
+the assembler joins (see timeline.py): `head.mp4`, `segment.mp4`, `tail.mp4`. This is the one place
+where a scene's picture is encoded: every scene is encoded once, whichever backends made it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
+
 from ... import backends, fsutil, subtitles, timeline
+from ...errors import StageError
 from ...project import Project
 from ...runner import Job
-from ...video.camera import Overlay, Transform, frame_count
+from ...video.camera import Overlay, Transform, fade_level, frame_count
 from ...video.canvas import Canvas
 from ...video.encode import encode
 from ...video.mouth import draw_mouth
+from .. import lipsync
 from .interface import AnimateRequest
+
+UNMOVED = Transform(1.0, 0.0, 0.0)
 
 NAME = "animate"
 PIECES = ("head.mp4", "segment.mp4", "tail.mp4")
@@ -119,23 +131,58 @@ def run(job: Job) -> None:
     request = AnimateRequest(
         folder=job.out_dir,
         motion=job.scene.motion_prompt,
+        prompt=job.scene.image_prompt,
+        seed=job.scene.seed,
         size=(video.width, video.height),
+        fps=video.fps,
         frames=total,
         overlay=overlay,
         fade_out=round(1.2 * video.fps) if out.kind == "end" else 0,
     )
     for name in PIECES:  # pieces a different handover left behind would be joined by mistake
         (job.out_dir / name).unlink(missing_ok=True)
+    pieces = [
+        (job.out_dir / "head.mp4", head),
+        (job.out_dir / "segment.mp4", total - head - tail),
+        (job.out_dir / "tail.mp4", tail),
+    ]
     with backends.use(NAME, job.settings) as backend:
-        encode(
-            [
-                (job.out_dir / "head.mp4", head),
-                (job.out_dir / "segment.mp4", total - head - tail),
-                (job.out_dir / "tail.mp4", tail),
-            ],
-            iter(backend.frames(request)),
-            video,
-        )
+        if not hasattr(backend, "clip") and not lipsync.on_frames(job.settings):
+            encode(pieces, iter(backend.frames(request)), video)  # the fast path: drawn, mouths and all
+            return
+        frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
+        if lipsync.on_frames(job.settings):
+            with backends.use(lipsync.NAME, job.settings) as lips:
+                encode(pieces, _finished(lips.sync(frames, lipsync.request(job)), request), video)
+        else:
+            encode(pieces, _finished(frames, request), video)
+
+
+def _as_rgb(backend: Any, req: AnimateRequest) -> Iterator[np.ndarray]:
+    """A drawing backend's frames as RGB, without the overlays and the fade (drawn on later)."""
+    bare = dataclasses.replace(req, overlay=lambda *_: None, fade_out=0)
+    w, h = req.size
+    for data in backend.frames(bare):
+        yield cv2.cvtColor(data.reshape(h * 3 // 2, w), cv2.COLOR_YUV2RGB_I420)
+
+
+def _finished(frames: Iterable[np.ndarray], req: AnimateRequest) -> Iterator[np.ndarray]:
+    """RGB frames as the encoder takes them, with the overlays (subtitles) and the fade drawn on;
+    exactly `req.frames` of them, so a backend that made too few is found out here."""
+    canvas = Canvas(*req.size)
+    count = 0
+    for i, rgb in enumerate(frames):
+        if i >= req.frames:
+            break
+        canvas.set_rgb(rgb)
+        req.overlay(canvas, i, UNMOVED)
+        level = fade_level(i, req.frames, 0, req.fade_out)
+        if level < 1.0:
+            canvas.fade(level)
+        count += 1
+        yield canvas.data
+    if count != req.frames:
+        raise StageError(f"the animate backend made {count} frames of the {req.frames} the scene needs")
 
 
 def priority(project: Project, scene: str) -> float:

@@ -12,36 +12,16 @@ evenly). It writes image.png only: animate moves a camera over it, and lipsync f
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
 
+from ... import torch_models
 from ...backends import Backend
-from ...errors import StageError
 from ...settings import CharacterSettings, DiffusersImageSettings
 from .interface import ImageRequest
-
-LIBRARIES = ("torch", "diffusers", "transformers")
-INSTALL = "pip install 'scriptvid[ai]' (or scripts/setup ai)"
-# Component folders that hold no weights of their own.
-_NO_WEIGHTS = ("scheduler", "tokenizer", "tokenizer_2", "tokenizer_3", "feature_extractor", "image_processor")
-_WEIGHTS = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
-
-SCHEDULERS = {
-    "ddim": "DDIMScheduler",
-    "euler": "EulerDiscreteScheduler",
-    "euler-ancestral": "EulerAncestralDiscreteScheduler",
-    "dpm-multistep": "DPMSolverMultistepScheduler",
-    "unipc": "UniPCMultistepScheduler",
-    "pndm": "PNDMScheduler",
-    "lms": "LMSDiscreteScheduler",
-    "heun": "HeunDiscreteScheduler",
-}
 
 # Colour words for the characters' clothes and hair: a text encoder knows "teal", not "#2e86ab".
 _COLOURS = {
@@ -88,10 +68,12 @@ def prompt_for(req: ImageRequest) -> str:
     return "; ".join([req.prompt, *people])
 
 
-def generation_size(width: int, height: int, max_side: int) -> tuple[int, int]:
-    """The film's aspect ratio with the longer side `max_side`, both sides multiples of 16."""
+def generation_size(width: int, height: int, max_side: int, multiple: int = 16) -> tuple[int, int]:
+    """The film's aspect ratio with the longer side `max_side`, both sides multiples of `multiple`."""
     scale = max_side / max(width, height)
-    return tuple(max(16, round(side * scale / 16) * 16) for side in (width, height))  # type: ignore[return-value]
+    return tuple(  # type: ignore[return-value]
+        max(multiple, round(side * scale / multiple) * multiple) for side in (width, height)
+    )
 
 
 class DiffusersImageBackend(Backend):
@@ -104,21 +86,11 @@ class DiffusersImageBackend(Backend):
 
     @classmethod
     def check(cls, settings: DiffusersImageSettings) -> str:
-        missing = [lib for lib in LIBRARIES if importlib.util.find_spec(lib) is None]
-        if missing:
-            return f"{', '.join(missing)} not installed: {INSTALL}"
-        problem = model_folder_problem(settings.model, "diffusers_image.model")
-        if problem:
-            return problem
-        if settings.device.startswith("cuda"):
-            import torch
-
-            if not torch.cuda.is_available():
-                return f"diffusers_image.device is {settings.device}, but torch sees no CUDA GPU here"
-            count = torch.cuda.device_count()
-            if int(settings.device.partition(":")[2] or 0) >= count:
-                return f"diffusers_image.device is {settings.device}; this machine has {count} GPU(s)"
-        return ""
+        return (
+            torch_models.missing_libraries()
+            or torch_models.pipeline_folder_problem(settings.model, "diffusers_image.model")
+            or torch_models.device_problem(settings.device, "diffusers_image.device")
+        )
 
     @classmethod
     def model_paths(cls, settings: DiffusersImageSettings) -> list[Path]:
@@ -126,33 +98,18 @@ class DiffusersImageBackend(Backend):
 
     @classmethod
     def pool(cls, settings: DiffusersImageSettings) -> str:
-        return "cpu" if settings.device == "cpu" else "gpu"
+        return torch_models.pool_of(settings.device)
+
+    @classmethod
+    def device(cls, settings: DiffusersImageSettings) -> str:
+        return torch_models.device_name(settings.device)
 
     def __init__(self, settings: DiffusersImageSettings) -> None:
         super().__init__(settings)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before diffusers reads it: never the network
+        self.pipe, self.device_used = torch_models.load_pipeline(settings.model, settings)
+        self.takes = set(inspect.signature(self.pipe.__call__).parameters)
         import torch
-        from diffusers import DiffusionPipeline
 
-        self.device = _device(settings.device, torch)
-        dtype = _dtype(settings.dtype, self.device, torch)
-        pipe = DiffusionPipeline.from_pretrained(settings.model, local_files_only=True, dtype=dtype)
-        if settings.scheduler:
-            import diffusers
-
-            scheduler_cls = getattr(diffusers, SCHEDULERS[settings.scheduler])
-            pipe.scheduler = scheduler_cls.from_config(pipe.scheduler.config)
-        if settings.attention_slicing and hasattr(pipe, "enable_attention_slicing"):
-            pipe.enable_attention_slicing()
-        if settings.vae_tiling and hasattr(getattr(pipe, "vae", None), "enable_tiling"):
-            pipe.vae.enable_tiling()
-        if settings.cpu_offload and self.device.startswith("cuda"):
-            pipe.enable_model_cpu_offload(device=self.device)
-        else:
-            pipe.to(self.device)
-        pipe.set_progress_bar_config(disable=True)
-        self.pipe = pipe
-        self.takes = set(inspect.signature(pipe.__call__).parameters)
         self.torch = torch
 
     def render(self, req: ImageRequest, out_dir: Path) -> None:
@@ -169,52 +126,9 @@ class DiffusersImageBackend(Backend):
         }
         if "negative_prompt" in self.takes and s.negative_prompt and s.guidance > 1:
             args["negative_prompt"] = s.negative_prompt
-        try:
-            with self.torch.inference_mode():
-                picture = self.pipe(**args).images[0]
-        except self.torch.cuda.OutOfMemoryError:
-            self.torch.cuda.empty_cache()
-            raise StageError(
-                f"the GPU ran out of memory making a {width}x{height} picture; retry with smaller settings "
-                "(diffusers_image.max_side, or cpu_offload, attention_slicing, vae_tiling)"
-            ) from None
+        smaller = "diffusers_image.max_side, or cpu_offload, attention_slicing, vae_tiling"
+        picture_of = f"a {width}x{height} picture"
+        with torch_models.out_of_memory_named(picture_of, smaller), self.torch.inference_mode():
+            picture = self.pipe(**args).images[0]
         fitted = ImageOps.fit(picture.convert("RGB"), (req.width, req.height), Image.Resampling.LANCZOS)
         fitted.save(out_dir / "image.png")
-
-
-def model_folder_problem(folder: str, key: str) -> str:
-    """What is wrong with a diffusers pipeline folder, in a sentence naming the file; "" when none."""
-    if not folder:
-        return f"no model folder: set {key} to a local diffusers pipeline folder (one with model_index.json)"
-    path = Path(folder)
-    if not path.is_dir():
-        return f"{key}: {folder} is not a folder; put the pipeline's files there (nothing is downloaded)"
-    index = path / "model_index.json"
-    try:
-        components = json.loads(index.read_text("utf-8"))
-    except FileNotFoundError:
-        return f"{key}: {index} is missing; this is not a diffusers pipeline folder"
-    except (OSError, ValueError) as exc:
-        return f"{key}: {index} cannot be read: {exc}"
-    for name, value in components.items():
-        if name.startswith("_") or not isinstance(value, list) or value[0] is None:
-            continue
-        part = path / name
-        if not part.is_dir():
-            return f"{key}: {part} is missing (model_index.json names it)"
-        weighed = name not in _NO_WEIGHTS and (part / "config.json").is_file()
-        if weighed and not any(p.suffix in _WEIGHTS for p in part.iterdir()):
-            return f"{key}: {part} has a config.json but no weights (.safetensors or .bin)"
-    return ""
-
-
-def _device(setting: str, torch: Any) -> str:
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
-
-
-def _dtype(setting: str, device: str, torch: Any) -> Any:
-    if setting == "auto":
-        return torch.float16 if device.startswith("cuda") else torch.float32
-    return getattr(torch, setting)
