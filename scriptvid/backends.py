@@ -38,7 +38,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "diffusers": "scriptvid.stages.animate.diffusion:DiffusersAnimateBackend",
     },
     "voice": {"piper": "scriptvid.stages.voice.piper:PiperBackend"},
-    "lipsync": {"mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend"},
+    "lipsync": {
+        "mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend",
+        "musetalk": "scriptvid.stages.lipsync.musetalk:MuseTalkBackend",
+    },
     "music": {"fluidsynth": "scriptvid.stages.music.fluidsynth:FluidSynthBackend"},
 }
 

@@ -28,6 +28,7 @@ from .backend_sections import (
     DiffusersImageSettings,
     FluidSynthSettings,
     MouthsSettings,
+    MuseTalkSettings,
     PiperSettings,
     StoryboardSettings,
     TextSettings,
@@ -74,6 +75,7 @@ __all__ = [
     "LedgerSettings",
     "LimitSettings",
     "MouthsSettings",
+    "MuseTalkSettings",
     "MusicSettings",
     "PiperSettings",
     "Settings",
@@ -121,6 +123,7 @@ class Settings:
     )
     piper: PiperSettings = section(PiperSettings, "the Piper voice")
     mouths: MouthsSettings = section(MouthsSettings, "the drawn mouths")
+    musetalk: MuseTalkSettings = section(MuseTalkSettings, "lip sync on real frames")
     fluidsynth: FluidSynthSettings = section(FluidSynthSettings, "the composed score")
     limits: LimitSettings = section(LimitSettings, "what scripts are refused")
     watch: WatchSettings = section(WatchSettings, "the inbox watcher", service=True)

@@ -194,3 +194,37 @@ class DiffusersAnimateSettings:
     vae_tiling: bool = option(
         False, "decode the frames in tiles: less GPU memory at large sizes", service=True
     )
+
+
+@dataclass(frozen=True)
+class MuseTalkSettings:
+    """lipsync: musetalk"""
+
+    model: str = option(
+        "",
+        "MuseTalk's models/ folder on this machine, as published (musetalkV15/, sd-vae/, whisper/);"
+        " nothing is downloaded",
+        service=True,
+    )
+    batch_size: int = option(
+        8, "faces redrawn at once (lower it when the GPU runs out of memory)", min=1, max=128
+    )
+    detect_every: int = option(
+        3, "look for the faces every this many frames (they are followed in between)", min=1, max=30
+    )
+    feather: float = option(
+        0.08, "how soft the edge of the redrawn lower face is, as a part of the face's size", min=0.0, max=0.5
+    )
+    device: str = option(
+        "auto",
+        "where the model runs: auto (cuda when there is one), cpu, cuda or cuda:N",
+        pattern=r"auto|cpu|cuda(:[0-9]+)?",
+        pattern_help="auto, cpu, cuda or cuda:N",
+        service=True,
+    )
+    dtype: str = option(
+        "auto",
+        "auto (float16 on a GPU, float32 on the CPU), float32, float16 or bfloat16",
+        choices=("auto", "float32", "float16", "bfloat16"),
+        service=True,
+    )

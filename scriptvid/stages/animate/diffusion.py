@@ -123,13 +123,14 @@ class DiffusersAnimateBackend(Backend):
         s = self.settings
         args: dict[str, Any] = {
             "num_inference_steps": s.steps,
-            "num_frames": self.segment,
             "width": image.width,
             "height": image.height,
             "output_type": "np",
             # On the CPU, so that one seed gives one clip on any device; a seed per segment.
             "generator": self.torch.Generator(device="cpu").manual_seed(req.seed * 1000 + number),
         }
+        if "num_frames" in self.takes:
+            args["num_frames"] = self.segment
         if "image" in self.takes:
             args["image"] = image
         else:  # video-to-video: the segment's start held still, set moving
@@ -196,6 +197,10 @@ def segment_frames(pipe: Any, setting: int) -> int:
     if not frames:  # Stable Video Diffusion's default is its UNet's
         frames = getattr(getattr(getattr(pipe, "unet", None), "config", None), "num_frames", 0) or 0
     frames = frames or _DEFAULT_SEGMENT
+    # AnimateDiff's motion modules attend over at most this many frames.
+    longest = getattr(getattr(getattr(pipe, "unet", None), "config", None), "motion_max_seq_length", None)
+    if isinstance(longest, int) and longest > 1:
+        frames = min(frames, longest)
     ratio = getattr(pipe, "vae_temporal_compression_ratio", None) or getattr(
         pipe, "vae_scale_factor_temporal", 1
     )
