@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scriptvid import backends, settings
+from scriptvid import backends, settings, torch_models
 from scriptvid.model import Line, Scene
 from scriptvid.settings import CharacterSettings, DiffusersImageSettings
 from scriptvid.stages.image import diffusion
@@ -104,9 +104,9 @@ def test_what_is_missing_is_said_as_a_user_needs_it(tmp_path: Path, monkeypatch:
     assert (
         "sees no CUDA GPU" in check(tiny_settings(device="cuda")) or check(tiny_settings(device="cuda")) == ""
     )
-    real_find_spec = diffusion.importlib.util.find_spec
+    real_find_spec = torch_models.importlib.util.find_spec
     monkeypatch.setattr(
-        diffusion.importlib.util, "find_spec", lambda n: None if n == "diffusers" else real_find_spec(n)
+        torch_models.importlib.util, "find_spec", lambda n: None if n == "diffusers" else real_find_spec(n)
     )
     assert (
         check(tiny_settings()) == "diffusers not installed: pip install 'scriptvid[ai]' (or scripts/setup ai)"

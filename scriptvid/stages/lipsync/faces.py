@@ -41,7 +41,7 @@ class Face:
 
 class FaceTracker:
     def __init__(self, every: int = 3, min_size: float = 0.08) -> None:
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
         self.cascade = cv2.CascadeClassifier(path)
         if self.cascade.empty():
             raise RuntimeError(f"OpenCV's face cascade {path} cannot be read")

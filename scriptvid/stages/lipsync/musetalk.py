@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +89,10 @@ class MuseTalkBackend(Backend):
         self.device_used = torch_models.resolve_device(settings.device)
         self.dtype = torch_models.resolve_dtype(settings.dtype, self.device_used)
         config = json.loads((folder / "musetalkV15" / "musetalk.json").read_text("utf-8"))
-        unet = UNet2DConditionModel(**config)
+        unet: Any = UNet2DConditionModel(**config)  # typed loosely: torch modules' types are not ours
         state = torch.load(folder / "musetalkV15" / "unet.pth", map_location="cpu", weights_only=True)
         unet.load_state_dict(state)
-        whisper = WhisperModel.from_pretrained(folder / "whisper", local_files_only=True)
+        whisper: Any = WhisperModel.from_pretrained(folder / "whisper", local_files_only=True)
         if (unet.config.in_channels, unet.config.out_channels) != (8, 4):
             raise RuntimeError(
                 f"musetalk.model: {folder / 'musetalkV15' / 'musetalk.json'} says in_channels"
@@ -171,10 +171,12 @@ class MuseTalkBackend(Backend):
         elif speaking:
             log.get().info("lipsync: mouths redrawn", frames=synced, speaking=speaking)
 
-    def _flush(self, batch: list[tuple[np.ndarray, Any, int]], tokens: Any) -> Iterator[np.ndarray]:
+    def _flush(
+        self, batch: list[tuple[np.ndarray, Any, int]], tokens: Any
+    ) -> Generator[np.ndarray, None, int]:
         """Yield the batch's frames, the speakers' faces redrawn; return how many were."""
         todo = [(i, f, box, t) for i, (f, box, t) in enumerate(batch) if box is not None]
-        faces = (
+        faces: Any = (
             self._redraw([crop(f, box) for _, f, box, _ in todo], [t for *_, t in todo], tokens)
             if todo
             else []
@@ -239,7 +241,7 @@ def blend(frame: np.ndarray, face: np.ndarray, box: tuple[int, int, int, int], f
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     drawn = cv2.resize(face, (w, h), interpolation=cv2.INTER_AREA if w < FACE else cv2.INTER_CUBIC)
-    mask = np.zeros((h, w), np.float32)
+    mask: Any = np.zeros((h, w), np.float32)
     cv2.ellipse(
         mask, (w // 2, h // 2), (max(1, round(w * 0.42)), max(1, round(h * 0.47))), 0, 0, 360, 1.0, -1
     )
