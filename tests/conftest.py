@@ -125,12 +125,21 @@ _TINY: dict[str, Path] = {}
 
 def tiny_sd() -> Path:
     """A tiny Stable Diffusion pipeline folder with random weights, built once per test session."""
-    if "sd" not in _TINY:
+    return tiny_model("stable_diffusion")
+
+
+def tiny_model(kind: str) -> Path:
+    """A tiny model folder with random weights, built once per test session: a builder's name in
+    tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff) or
+    musetalk (tiny_musetalk.py)."""
+    if kind not in _TINY:
         pytest.importorskip("diffusers")
         import tempfile
 
         import tiny_models
+        import tiny_musetalk
 
-        folder = Path(tempfile.mkdtemp(prefix="tiny-sd-")) / "sd"
-        _TINY["sd"] = tiny_models.stable_diffusion(folder)
-    return _TINY["sd"]
+        folder = Path(tempfile.mkdtemp(prefix=f"tiny-{kind}-")) / kind
+        build = tiny_musetalk.musetalk_folder if kind == "musetalk" else getattr(tiny_models, kind)
+        _TINY[kind] = build(folder)
+    return _TINY[kind]

@@ -151,6 +151,36 @@ def _whisper(folder: Path) -> None:
     WhisperFeatureExtractor().save_pretrained(folder)
 
 
+def drawn_face(
+    width: int = 320, height: int = 240, faces: tuple[tuple[int, int, int], ...] = ((160, 130, 60),)
+):
+    """An RGB picture with faces drawn plainly enough for OpenCV's frontal-face cascade to find them
+    (a generated picture of random weights has none): each face is (centre x, centre y, half height)."""
+    import cv2
+    import numpy as np
+
+    img = np.full((height, width, 3), (70, 90, 110), np.uint8)
+    for cx, cy, s in faces:
+        cv2.ellipse(img, (cx, cy), (int(s * 0.78), s), 0, 0, 360, (200, 160, 135), -1)  # skin
+        cv2.ellipse(
+            img, (cx, cy - int(s * 0.95)), (int(s * 0.85), int(s * 0.45)), 0, 180, 360, (40, 30, 25), -1
+        )
+        for side in (-1, 1):
+            ex, ey = cx + side * int(s * 0.33), cy - int(s * 0.18)
+            cv2.ellipse(
+                img, (ex, ey - int(s * 0.17)), (int(s * 0.2), int(s * 0.05)), 0, 0, 360, (50, 35, 30), -1
+            )
+            cv2.ellipse(img, (ex, ey), (int(s * 0.17), int(s * 0.08)), 0, 0, 360, (235, 235, 230), -1)
+            cv2.circle(img, (ex, ey), int(s * 0.07), (40, 30, 30), -1)
+        cv2.ellipse(
+            img, (cx, cy + int(s * 0.12)), (int(s * 0.09), int(s * 0.2)), 0, 0, 360, (175, 135, 115), -1
+        )
+        cv2.ellipse(
+            img, (cx, cy + int(s * 0.5)), (int(s * 0.28), int(s * 0.08)), 0, 0, 360, (140, 60, 60), -1
+        )
+    return cv2.GaussianBlur(img, (5, 5), 0)
+
+
 def _smoke_test() -> None:
     """Build, load each part with upstream's calls, and run one frame the way scripts/inference.py does."""
     import math

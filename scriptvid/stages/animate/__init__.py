@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,12 @@ def run(job: Job) -> None:
             return
         frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
         if lipsync.on_frames(job.settings):
-            with backends.use(lipsync.NAME, job.settings) as lips:
-                encode(pieces, _finished(lips.sync(frames, lipsync.request(job)), request), video)
+            # Closed as soon as the encoder has its frames: the model says what it did, in this step.
+            with (
+                backends.use(lipsync.NAME, job.settings) as lips,
+                closing(lips.sync(frames, lipsync.request(job))) as synced,
+            ):
+                encode(pieces, _finished(synced, request), video)
         else:
             encode(pieces, _finished(frames, request), video)
 

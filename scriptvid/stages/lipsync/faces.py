@@ -4,7 +4,8 @@ frame to frame, and given to the scene's characters.
 Detection runs on a copy of the frame at most 640 pixels wide, every `every` frames; between two
 detections a face keeps its box, and a face the detector misses keeps it for a few detections more,
 so that the box a lip-sync model works in does not jump or flicker. Boxes are eased towards each new
-detection for the same reason.
+detection for the same reason. A face counts once two detections running have found it: a cascade
+sometimes sees a face in a pattern for one frame.
 
 Which face is whose: the faces left to right are the scene's characters in the order they first
 appear (the order a drawn storyboard places them, and a prompt names them). One face alone is
@@ -20,6 +21,7 @@ import numpy as np
 
 DETECT_WIDTH = 640
 HOLD = 3  # detections a face may be missed before it is let go
+CONFIRM = 2  # detections that must find a face before it is taken for one
 EASE = 0.5  # how far a box moves towards each new detection of its face
 
 
@@ -30,6 +32,7 @@ class Face:
     w: float
     h: float
     missed: int = 0
+    seen: int = 1  # detections that found it: one alone may be a pattern in the picture, not a face
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -48,14 +51,14 @@ class FaceTracker:
         self.every = max(1, every)
         self.min_size = min_size  # of the frame's height: smaller "faces" are texture, not people
         self.faces: list[Face] = []
-        self.seen = 0
+        self.frames = 0
 
     def update(self, rgb: np.ndarray) -> list[Face]:
-        """The faces in this frame, left to right."""
-        if self.seen % self.every == 0:
+        """The faces in this frame, left to right: those found by two detections running or more."""
+        if self.frames % self.every == 0:
             self._follow(self.detect(rgb))
-        self.seen += 1
-        return sorted(self.faces, key=lambda f: f.centre[0])
+        self.frames += 1
+        return sorted((f for f in self.faces if f.seen >= CONFIRM), key=lambda f: f.centre[0])
 
     def detect(self, rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
         height, width = rgb.shape[:2]
@@ -91,6 +94,7 @@ class FaceTracker:
             old = (face.x, face.y, face.w, face.h)
             face.x, face.y, face.w, face.h = (a + (b - a) * EASE for a, b in zip(old, best, strict=True))
             face.missed = 0
+            face.seen += 1
         self.faces = [f for f in self.faces if f.missed <= HOLD] + [Face(*d) for d in unmatched]
 
 

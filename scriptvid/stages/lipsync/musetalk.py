@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,17 +93,6 @@ class MuseTalkBackend(Backend):
         state = torch.load(folder / "musetalkV15" / "unet.pth", map_location="cpu", weights_only=True)
         unet.load_state_dict(state)
         whisper: Any = WhisperModel.from_pretrained(folder / "whisper", local_files_only=True)
-        if (unet.config.in_channels, unet.config.out_channels) != (8, 4):
-            raise RuntimeError(
-                f"musetalk.model: {folder / 'musetalkV15' / 'musetalk.json'} says in_channels"
-                f" {unet.config.in_channels}, out_channels {unet.config.out_channels}; MuseTalk's are 8 and 4"
-                " (an early v1.5 musetalk.json was wrong: take the current one)"
-            )
-        if unet.config.cross_attention_dim != whisper.config.d_model:
-            raise RuntimeError(
-                f"musetalk.model: the UNet attends to {unet.config.cross_attention_dim} features, the"
-                f" whisper in {folder / 'whisper'} makes {whisper.config.d_model}: they are not one model"
-            )
         self.unet = unet.to(self.device_used, self.dtype).eval()
         self.encoder = whisper.encoder.to(self.device_used, self.dtype).eval()
         self.vae = (
@@ -146,35 +135,36 @@ class MuseTalkBackend(Backend):
     # -- the frames -----------------------------------------------------------------------------------
 
     def sync(self, frames: Iterator[np.ndarray], req: SyncRequest) -> Iterator[np.ndarray]:
+        """(Holds up to batch_size frames at once: each frame must be an array of its own.)"""
         tokens = self.audio_tokens(req.audio, req.rate, req.fps) if req.speakers else None
         tracker = FaceTracker(self.settings.detect_every)
         batch: list[tuple[np.ndarray, tuple[int, int, int, int] | None, int]] = []
-        synced = speaking = 0
-        for index, frame in enumerate(frames):
-            speaker = _speaker_at(req.speakers, index / req.fps)
-            box = None
-            if speaker is not None and tokens is not None:
-                speaking += 1
-                face = speakers_face(tracker.update(frame), req.characters, speaker)
-                box = mouth_box(face.box(), frame.shape) if face is not None else None
-            else:
-                tracker.update(frame)  # keep following the faces through silences
-            batch.append((frame, box, min(index, len(tokens) - 1) if tokens is not None else 0))
-            if len(batch) == self.settings.batch_size:
-                synced += yield from self._flush(batch, tokens)
-                batch = []
-        synced += yield from self._flush(batch, tokens)
-        if speaking and not synced:
-            log.get().info(
-                "lipsync: no face found where someone speaks; the clip is unchanged", frames=speaking
-            )
-        elif speaking:
-            log.get().info("lipsync: mouths redrawn", frames=synced, speaking=speaking)
+        found = speaking = 0
+        try:
+            for index, frame in enumerate(frames):
+                faces = tracker.update(frame)  # followed through silences too, so a box is ready
+                speaker = _speaker_at(req.speakers, index / req.fps)
+                box = None
+                if speaker is not None and tokens is not None:
+                    speaking += 1
+                    face = speakers_face(faces, req.characters, speaker)
+                    box = mouth_box(face.box(), frame.shape) if face is not None else None
+                    found += box is not None
+                batch.append((frame, box, min(index, len(tokens) - 1) if tokens is not None else 0))
+                if len(batch) == self.settings.batch_size:
+                    yield from self._flush(batch, tokens)
+                    batch = []
+            yield from self._flush(batch, tokens)
+        finally:  # also when the encoder has all it needs and stops asking
+            if speaking and not found:
+                log.get().info(
+                    "lipsync: no face found where someone speaks; the clip is unchanged", frames=speaking
+                )
+            elif speaking:
+                log.get().info("lipsync: mouths redrawn", frames=found, speaking=speaking)
 
-    def _flush(
-        self, batch: list[tuple[np.ndarray, Any, int]], tokens: Any
-    ) -> Generator[np.ndarray, None, int]:
-        """Yield the batch's frames, the speakers' faces redrawn; return how many were."""
+    def _flush(self, batch: list[tuple[np.ndarray, Any, int]], tokens: Any) -> Iterator[np.ndarray]:
+        """The batch's frames, the speakers' faces redrawn."""
         todo = [(i, f, box, t) for i, (f, box, t) in enumerate(batch) if box is not None]
         faces: Any = (
             self._redraw([crop(f, box) for _, f, box, _ in todo], [t for *_, t in todo], tokens)
@@ -185,7 +175,6 @@ class MuseTalkBackend(Backend):
         for (i, frame, box, _), face in zip(todo, faces, strict=True):
             out[i] = blend(frame, face, box, self.settings.feather)
         yield from out
-        return len(todo)
 
     def _redraw(self, crops: list[np.ndarray], at: list[int], tokens: Any) -> np.ndarray:
         """MuseTalk on a batch of 256x256 RGB faces: the same faces, their lower halves redrawn."""
@@ -298,4 +287,22 @@ def model_folder_problem(folder: str) -> str:
     for part in ("sd-vae", "whisper"):
         if not any(p.suffix in (".bin", ".safetensors") for p in (path / part).iterdir()):
             return f"musetalk.model: {path / part} has a config.json but no weights (.safetensors or .bin)"
+    try:
+        unet = json.loads((path / "musetalkV15" / "musetalk.json").read_text("utf-8"))
+        whisper = json.loads((path / "whisper" / "config.json").read_text("utf-8"))
+        channels = (unet["in_channels"], unet["out_channels"])
+        widths = (unet["cross_attention_dim"], whisper["d_model"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"musetalk.model: its musetalk.json or whisper/config.json cannot be read: {exc}"
+    if channels != (8, 4):
+        return (
+            f"musetalk.model: {path / 'musetalkV15' / 'musetalk.json'} says in_channels {channels[0]},"
+            f" out_channels {channels[1]}; MuseTalk's are 8 and 4 (an early v1.5 musetalk.json was wrong:"
+            " take the current one)"
+        )
+    if widths[0] != widths[1]:
+        return (
+            f"musetalk.model: the UNet attends to {widths[0]} features, the whisper in {path / 'whisper'}"
+            f" makes {widths[1]}: they are not one model"
+        )
     return ""
