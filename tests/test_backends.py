@@ -12,7 +12,7 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -23,10 +23,12 @@ from scriptvid.errors import ConfigError
 from scriptvid.model import Line, Scene
 from scriptvid.stages.animate.interface import AnimateRequest
 from scriptvid.stages.image.interface import ImageRequest
+from scriptvid.stages.lipsync.interface import SyncRequest
 from scriptvid.stages.music.interface import Cue, MusicRequest
 from scriptvid.stages.voice.interface import VoiceProfile
 
-from conftest import REPO, tiny_sd
+from conftest import REPO, tiny_model, tiny_sd
+from tiny_musetalk import drawn_face
 
 SCENE = Scene(
     1,
@@ -47,6 +49,15 @@ def build(stage: str, name: str, s: settings.Settings | None = None) -> Any:
     section = getattr(s or DEFAULTS, cls.SECTION or cls.NAME)
     if cls.SECTION == "diffusers_image" and not section.model:
         section = dataclasses.replace(section, model=str(tiny_sd()), device="cpu", steps=2, max_side=64)
+    if cls.SECTION == "diffusers_animate" and not section.model:
+        model = str(tiny_model("ltx_image_to_video"))
+        section = dataclasses.replace(
+            section, model=model, device="cpu", steps=2, max_side=64, segment_frames=9
+        )
+    if cls.NAME == "musetalk" and not section.model:
+        section = dataclasses.replace(
+            section, model=str(tiny_model("musetalk")), device="cpu", dtype="float32"
+        )
     return cls(section)
 
 
@@ -76,11 +87,20 @@ def test_voice_backends_speak(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(backends.CATALOGUE["lipsync"]))
-def test_lipsync_backends_open_mouths_only_while_speaking(name: str) -> None:
+def test_lipsync_backends_move_mouths_only_while_speaking(name: str) -> None:
     rate, fps = 48000, 25
     t = np.arange(2 * rate) / rate
     audio = (0.3 * np.sin(2 * np.pi * 150 * t) * (t > 1.0)).astype(np.float32)  # silent, then a voice
-    openings = build("lipsync", name).openings(audio, rate, fps, [(1.0, 2.0)])
+    backend = build("lipsync", name)
+    if hasattr(backend, "sync"):  # a model on real frames: the frames it was given, changed only in speech
+        frames = [drawn_face() for _ in range(2 * fps)]
+        req = SyncRequest(audio, rate, fps, {"ANNA": [(1.0, 2.0)]}, ("ANNA",))
+        out = list(backend.sync(iter(frames), req))
+        assert len(out) == len(frames) and all(o.shape == f.shape for o, f in zip(out, frames, strict=True))
+        assert all(np.array_equal(o, f) for o, f in zip(out[:fps], frames[:fps], strict=True))
+        assert not np.array_equal(out[-1], frames[-1])
+        return
+    openings = backend.openings(audio, rate, fps, [(1.0, 2.0)])
     assert len(openings) == 2 * fps
     assert max(openings[:fps]) == 0.0 and min(openings[fps + 3 :]) > 0.3
 
@@ -91,11 +111,18 @@ def test_animate_backends_give_the_frames_asked_for(name: str, tmp_path: Path) -
         tmp_path / "image.png"
     )
     calls = []
-    req = AnimateRequest(tmp_path, "push in", (320, 180), 12, lambda f, i, where: calls.append(i), 0)
-    frames = [f.copy() for f in build("animate", name).frames(req)]
-    assert len(frames) == 12 and frames[0].shape == (180 * 3 // 2, 320)  # I420
-    assert calls == list(range(12))
-    assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 1  # the camera moved
+    req = AnimateRequest(
+        tmp_path, "push in", "a kitchen", 1, (320, 180), 24, 12, lambda f, i, w: calls.append(i), 0
+    )
+    backend = build("animate", name)
+    if hasattr(backend, "clip"):  # a video model: RGB frames, the overlays drawn on by the stage
+        frames = list(backend.clip(req))
+        assert len(frames) == 12 and frames[0].shape == (180, 320, 3)
+    else:  # drawn: I420, the overlays drawn on by the backend
+        frames = [f.copy() for f in backend.frames(req)]
+        assert len(frames) == 12 and frames[0].shape == (180 * 3 // 2, 320)
+        assert calls == list(range(12))
+    assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 1  # it moved
 
 
 @pytest.mark.parametrize("name", sorted(backends.CATALOGUE["music"]))
@@ -216,3 +243,86 @@ def test_scriptvid_backends_lists_every_stage_and_what_is_configured(tmp_path: P
     ).stdout
     assert table.split()[:5] == ["STAGE", "BACKEND", "CONFIGURED", "POOL", "USABLE"]
     assert "fluidsynth" in table and "piper" in table
+
+
+class _OnTheGpu(backends.Backend):
+    """A stand-in for a model on a GPU: says which device, counts its loads and unloads, and how many
+    models are at work at once."""
+
+    VERSION = "1"
+    SECTION = "camera"  # any section will do: it is only handed to the constructor
+    loads: ClassVar[dict[str, int]] = {}
+    closed: ClassVar[list[str]] = []
+    at_work, most = [0], [0]
+    lock = threading.Lock()
+
+    @classmethod
+    def device(cls, settings: Any) -> str:
+        return "cuda:0"
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        _OnTheGpu.loads[self.NAME] = _OnTheGpu.loads.get(self.NAME, 0) + 1
+
+    def close(self) -> None:
+        _OnTheGpu.closed.append(self.NAME)
+
+    def work(self) -> None:
+        with _OnTheGpu.lock:
+            _OnTheGpu.at_work[0] += 1
+            _OnTheGpu.most[0] = max(_OnTheGpu.most[0], _OnTheGpu.at_work[0])
+        time.sleep(0.03)
+        with _OnTheGpu.lock:
+            _OnTheGpu.at_work[0] -= 1
+
+
+class PictureModel(_OnTheGpu):
+    NAME = "picture-model"
+
+
+class VideoModel(_OnTheGpu):
+    NAME = "video-model"
+
+
+def _on_the_gpu(monkeypatch: pytest.MonkeyPatch, keep: bool) -> settings.Settings:
+    monkeypatch.setitem(backends.CATALOGUE, "image", {"picture-model": f"{__name__}:PictureModel"})
+    monkeypatch.setitem(backends.CATALOGUE, "animate", {"video-model": f"{__name__}:VideoModel"})
+    monkeypatch.setattr(backends, "_slots", {})
+    _OnTheGpu.loads.clear()
+    _OnTheGpu.closed.clear()
+    chosen = dataclasses.replace(DEFAULTS.backends, image="picture-model", animate="video-model")
+    return dataclasses.replace(
+        DEFAULTS, backends=chosen, daemon=dataclasses.replace(DEFAULTS.daemon, keep_models=keep)
+    )
+
+
+def test_models_on_one_gpu_take_turns_whichever_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = _on_the_gpu(monkeypatch, keep=True)
+    _OnTheGpu.most[0] = 0
+
+    def work(stage: str) -> None:
+        with backends.use(stage, s) as model:
+            model.work()
+
+    threads = [threading.Thread(target=work, args=(stage,)) for stage in ("image", "animate") * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _OnTheGpu.most[0] == 1
+    assert _OnTheGpu.loads == {"picture-model": 1, "video-model": 1}  # loaded once each, and kept
+    assert _OnTheGpu.closed == []
+
+
+def test_with_keep_models_off_the_other_models_on_the_gpu_are_unloaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = _on_the_gpu(monkeypatch, keep=False)
+    with backends.use("image", s):
+        pass
+    with backends.use("animate", s), backends.use("image", s):  # one step using two: neither is unloaded
+        assert _OnTheGpu.closed == ["picture-model"]  # made room for the video model, then loaded again
+    with backends.use("animate", s):
+        pass
+    assert _OnTheGpu.closed == ["picture-model", "picture-model"]
+    assert _OnTheGpu.loads == {"picture-model": 2, "video-model": 1}
