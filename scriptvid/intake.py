@@ -102,6 +102,7 @@ def claim(
         sidecar = sidecar_for(script)
         if sidecar is not None:
             claim_file(sidecar, project.source_dir)
+            bring_character_files(root, project)
         register(project, service, ledger)
     finally:
         ledger.release(file)
@@ -112,6 +113,76 @@ def claim(
         sidecar=fsutil.printable(sidecar.name) if sidecar else None,
     )
     return project
+
+
+CHARACTER_FILE_LIMIT = 200 << 20  # a picture or a voice recording; anything larger is not one
+
+
+def character_files(data: Any) -> list[tuple[str, str]]:
+    """(key, file name) for each file beside the script that a sidecar's characters name: a picture
+    (`image`) and a recording to clone a voice from (`voice.clip`). Names that are not plain file
+    names are left to the settings check, which refuses them."""
+    found = []
+    chars = data.get("characters") if isinstance(data, dict) else None
+    for name, c in (chars or {}).items() if isinstance(chars, dict) else ():
+        if not isinstance(c, dict):
+            continue
+        voice = c.get("voice")
+        for key, value in (
+            ("image", c.get("image")),
+            ("voice.clip", voice.get("clip") if isinstance(voice, dict) else None),
+        ):
+            if (
+                isinstance(value, str)
+                and value
+                and "/" not in value
+                and "\\" not in value
+                and value not in (".", "..")
+            ):
+                found.append((f"characters.{name}.{key}", value))
+    return found
+
+
+def bring_character_files(root: Root, project: Project) -> None:
+    """Copy into source/ the files the sidecar's characters name, from beside the script. Copied,
+    not moved: one picture may serve several films. Read without following links, and only regular
+    files; one that is missing or refused is named when the settings are checked."""
+    sidecar = project.sidecar_file
+    if sidecar is None:
+        return
+    try:
+        data = settings.load_yaml(sidecar, base=project.data_folder)
+    except InputError:
+        return  # the settings check says what is wrong with it
+    for key, name in character_files(data):
+        target = project.source_dir / name
+        if tree.lexists(target):
+            continue
+        try:
+            content = tree.read_bytes(root.path, root.inbox / name, limit=CHARACTER_FILE_LIMIT)
+        except (OSError, tree.Refused) as exc:
+            log.get().warning(
+                "a file the sidecar names was not taken", key=key, file=fsutil.printable(name), error=str(exc)
+            )
+            continue
+        if len(content) > CHARACTER_FILE_LIMIT:
+            log.get().warning("a file the sidecar names is too large", key=key, file=fsutil.printable(name))
+            continue
+        fsutil.write_bytes(target, content)
+
+
+def missing_character_files(project: Project, film: Settings) -> InputError | None:
+    """The first file the characters' settings name that is not in source/."""
+    for name, c in film.characters.items():
+        for key, value in (("image", c.image), ("voice.clip", c.voice.clip)):
+            if value and not tree.lexists(project.source_dir / value):
+                return InputError(
+                    f"{value} is not beside the script (put it in the inbox with the script, then drop the"
+                    " script again)",
+                    file=str(project.sidecar_file or "the settings"),
+                    key=f"characters.{name}.{key}",
+                )
+    return None
 
 
 def adopt_sidecar(root: Root, project: Project) -> None:
@@ -162,6 +233,9 @@ def write_project_settings(project: Project, service: list[tuple[str, dict[str, 
     where = str(project.sidecar_file or "the settings")
     for key, missing in backends.problems(film).items():
         return str(InputError(f"cannot be used here: {missing}", file=where, key=key))
+    absent = missing_character_files(project, film)
+    if absent is not None:
+        return str(absent)
     text = fsutil.yaml_text(settings.film_settings_dict(film), header=PROJECT_HEADER).encode("utf-8")
     project.note_written({project.settings_file: text})
     fsutil.write_bytes(project.settings_file, text)

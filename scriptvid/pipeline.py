@@ -1,16 +1,18 @@
 """What happens to a script, in order, and how the steps are wired to the queues.
 
-    parse ─► title ──────────────────────────────────────────────┐
-      │                                                          ▼
-      └─► per scene: image ─► voice ─► lipsync ─► animate ─► transition ──┐ (every scene)
-                               └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
+    parse ─► title ──────────────────────────────────────────────────────┐
+      │                                                                  ▼
+      └─► cast ─► per scene: image ─► voice ─► lipsync ─► animate ─► transition ──┐ (every scene)
+                                       └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
 
 `STEPS` is the table: for each step its stage, whether it runs once per film or once per scene, what
 it comes after, and the pool of workers it runs on. The ledger reads it to decide, inside each
 transition, which steps became ready; `Pipeline` hands those to the queue of their pool (one Huey
 queue per pool), and a worker runs each through the runner. Nothing else knows the order.
 
-The voice comes before the picture is animated because a scene lasts as long as its dialogue;
+`cast` makes a reference picture per character, once per film, where the image backend draws from
+them (an IP-Adapter): a character is then the same person in every scene. The voice comes before
+the picture is animated because a scene lasts as long as its dialogue;
 lipsync turns the voice into mouth movements, and animate renders camera, parallax and mouths in
 one pass, so each scene is encoded once. A scene's `transition` is the blend from the scene before
 into it (or from the title card), made as soon as both sides are animated, so that assembly only
@@ -29,7 +31,20 @@ from . import backends, log, proc, runner
 from .graph import CPU, FILM, GPU, SCENE, Step, Table
 from .ledger import Ledger, Ready, this_worker
 from .project import Root
-from .stages import animate, assemble, image, lipsync, mix, music, parse, publish, title, transition, voice
+from .stages import (
+    animate,
+    assemble,
+    cast,
+    image,
+    lipsync,
+    mix,
+    music,
+    parse,
+    publish,
+    title,
+    transition,
+    voice,
+)
 
 # Higher priority goes first. Film steps finish projects that are nearly done, so they go before
 # new scene work; a scene's short steps go before the long animations, so that every voice is
@@ -41,8 +56,9 @@ from .stages import animate, assemble, image, lipsync, mix, music, parse, publis
 STEPS = Table(
     [
         Step("parse", FILM, pool=CPU, priority=5, share=0.10),
-        Step("title", FILM, after=("parse",), pool=CPU, priority=2, share=0.02),
-        Step("image", SCENE, after=("parse",), pool=GPU, priority=1),
+        Step("title", FILM, after=("parse",), pool=CPU, priority=2, share=0.01),
+        Step("cast", FILM, after=("parse",), pool=GPU, priority=3, share=0.01),
+        Step("image", SCENE, after=("cast",), pool=GPU, priority=1),
         Step("voice", SCENE, after=("image",), pool=GPU, priority=1),
         Step("lipsync", SCENE, after=("image", "voice"), pool=GPU, priority=1),
         Step("animate", SCENE, after=("lipsync",), pool=GPU, priority=0),
@@ -56,9 +72,11 @@ STEPS = Table(
 
 STAGES: dict[str, runner.Stage] = {
     s.NAME: s
-    for s in (parse, title, image, voice, lipsync, animate, transition, music, mix, assemble, publish)
+    for s in (parse, title, cast, image, voice, lipsync, animate, transition, music, mix, assemble, publish)
 }
 assert set(STAGES) == set(STEPS.by_stage), "every step has its stage module"
+# Steps that use another stage's backend: the cast's portraits are made by the image backend.
+BACKEND_OF = {cast.NAME: image.NAME}
 
 HEARTBEAT = 2.0  # seconds between renewals of this process's leases
 BUSY_WAIT = 1.0  # seconds before a step that waits for an older run's copy of itself tries again
@@ -117,7 +135,7 @@ class Pipeline:
             return CPU
         try:
             film = runner.film_settings(self.root.project(step.project), self.service)
-            return backends.pool(step.stage, film)
+            return backends.pool(BACKEND_OF.get(step.stage, step.stage), film)
         except Exception:  # settings that cannot be read: the step fails with the reason, on a cpu worker
             return CPU
 

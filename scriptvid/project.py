@@ -123,6 +123,11 @@ class Project:
         return self.path / "render"
 
     @property
+    def cast_dir(self) -> Path:
+        """A reference picture per character (see stages/cast.py)."""
+        return self.path / "cast"
+
+    @property
     def storyboard(self) -> Path:
         return self.path / "storyboard.png"
 

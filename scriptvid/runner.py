@@ -211,7 +211,9 @@ def confine(job: Job, outputs: list[Path]) -> None:
         tree.check_folder(base, folder)
     project = job.project
     tree.check_entries([project.path], skip=(project.source_dir.name, project.cancel_file.name))
-    tree.check_entries([project.scenes_dir, project.music_dir, project.render_dir], recursive=True)
+    tree.check_entries(
+        [project.scenes_dir, project.music_dir, project.render_dir, project.cast_dir], recursive=True
+    )
 
 
 def _failed(logger: Any, message: str) -> Outcome:

@@ -130,16 +130,18 @@ def tiny_sd() -> Path:
 
 def tiny_model(kind: str) -> Path:
     """A tiny model folder with random weights, built once per test session: a builder's name in
-    tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff) or
-    musetalk (tiny_musetalk.py)."""
+    tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff),
+    musetalk (tiny_musetalk.py) or ip_adapter (tiny_ip_adapter.py, for stable_diffusion)."""
     if kind not in _TINY:
         pytest.importorskip("diffusers")
         import tempfile
 
+        import tiny_ip_adapter
         import tiny_models
         import tiny_musetalk
 
         folder = Path(tempfile.mkdtemp(prefix=f"tiny-{kind}-")) / kind
-        build = tiny_musetalk.musetalk_folder if kind == "musetalk" else getattr(tiny_models, kind)
+        others = {"musetalk": tiny_musetalk.musetalk_folder, "ip_adapter": tiny_ip_adapter.ip_adapter_folder}
+        build = others.get(kind) or getattr(tiny_models, kind)
         _TINY[kind] = build(folder)
     return _TINY[kind]

@@ -21,7 +21,7 @@ from scriptvid.settings import CharacterSettings, DiffusersImageSettings
 from scriptvid.stages.image import diffusion
 from scriptvid.stages.image.interface import ImageRequest
 
-from conftest import Daemon, ffprobe, project_status, tiny_sd, wait_for
+from conftest import Daemon, ffprobe, project_status, tiny_model, tiny_sd, wait_for
 
 pytest.importorskip("diffusers")
 
@@ -113,22 +113,71 @@ def test_what_is_missing_is_said_as_a_user_needs_it(tmp_path: Path, monkeypatch:
     )
 
 
+def test_reference_pictures_shape_the_characters_through_the_ip_adapter(tmp_path: Path) -> None:
+    backend = diffusion.DiffusersImageBackend(tiny_settings(ip_adapter=str(tiny_model("ip_adapter"))))
+    assert diffusion.DiffusersImageBackend.uses_references(backend.settings)
+    rng = np.random.default_rng(5)
+    refs = {}
+    for name in ("one", "two"):
+        refs[name] = tmp_path / f"{name}.png"
+        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(refs[name])
+
+    def picture(reference: Path | None) -> np.ndarray:
+        out = Path(tempfile.mkdtemp(dir=tmp_path))
+        given = {"MARA": reference} if reference else {}
+        backend.render(ImageRequest(SCENE, "a kitchen at night", 7, 320, 180, {}, "T", given), out)
+        return np.asarray(Image.open(out / "image.png").convert("RGB"))
+
+    first, again, other = picture(refs["one"]), picture(refs["one"]), picture(refs["two"])
+    assert np.array_equal(first, again)  # the same person in every scene drawn from one picture
+    assert not np.array_equal(first, other)
+    assert picture(None).shape == first.shape  # a scene with no one in it needs no reference
+    backend.portrait("MARA", CharacterSettings(hair="long"), 11, tmp_path / "mara.png")
+    assert Image.open(tmp_path / "mara.png").size == (64, 64)
+
+
+def test_the_ip_adapter_s_missing_parts_are_named(tmp_path: Path) -> None:
+    check = diffusion.DiffusersImageBackend.check
+    adapter = tmp_path / "ip"
+    shutil.copytree(tiny_model("ip_adapter"), adapter)
+    assert check(tiny_settings(ip_adapter=str(adapter))) == ""
+    (adapter / "models" / "ip-adapter_sd15.safetensors").unlink()
+    assert f"ip_adapter_weights: {adapter / 'models' / 'ip-adapter_sd15.safetensors'} is missing" in check(
+        tiny_settings(ip_adapter=str(adapter))
+    )
+    assert "ip_adapter_encoder: " in check(
+        tiny_settings(
+            ip_adapter=str(adapter), ip_adapter_weights="models/ip-adapter_sd15.bin", ip_adapter_encoder="x"
+        )
+    )
+
+
 @pytest.mark.slow
 def test_a_film_with_generated_pictures_renders_in_the_daemon(data_root: Path) -> None:
     """The service names where the model lies; a film's sidecar chooses the backend."""
     config = data_root / "config" / "scriptvid.yaml"
     config.write_text(
         config.read_text()
-        + f"diffusers_image: {{model: '{tiny_sd()}', device: cpu, dtype: float32, steps: 2, max_side: 64}}\n"
+        + f"diffusers_image: {{model: '{tiny_sd()}', device: cpu, dtype: float32, steps: 2, max_side: 64,"
+        + f" ip_adapter: '{tiny_model('ip_adapter')}'}}\n"
     )
     daemon = Daemon(data_root).start()
     try:
         inbox = data_root / "inbox"
-        (inbox / "generated.yaml").write_text("backends: {image: diffusers}\n")
+        given = np.random.default_rng(2).integers(0, 255, (80, 60, 3), dtype=np.uint8)
+        Image.fromarray(given).save(inbox / "mara.png")
+        (inbox / "generated.yaml").write_text(
+            "backends: {image: diffusers}\ncharacters: {MARA: {image: mara.png}}\n"
+        )
         (inbox / "generated.fountain").write_text(
             "Title: Generated\n\nINT. KITCHEN - NIGHT\n\nMARA\nThe kettle is on.\n\n"
-            "EXT. HARBOUR - DAY\n\nMARA\nThe boats are in.\n"
+            "EXT. HARBOUR - DAY\n\nBEN\nThe boats are in.\n"
         )
+        # A sidecar naming a picture that is not there: refused, saying which and where.
+        (inbox / "absent.yaml").write_text(
+            "backends: {image: diffusers}\ncharacters: {ANA: {image: ana.png}}\n"
+        )
+        (inbox / "absent.fountain").write_text("INT. ROOM - DAY\n\nANA\nHello.\n")
         st = wait_for(
             lambda: (
                 project_status(data_root, "generated").get("state") in ("completed", "failed")
@@ -140,7 +189,17 @@ def test_a_film_with_generated_pictures_renders_in_the_daemon(data_root: Path) -
     finally:
         daemon.stop()
     assert st["state"] == "completed", st["errors"]
+    absent = wait_for(lambda: project_status(data_root, "absent").get("errors"), 60, "the refusal")
+    assert "characters.ANA.image" in json.dumps(absent) and "ana.png is not beside the script" in json.dumps(
+        absent
+    )
     project = data_root / "projects" / "generated"
+    # The cast: MARA's picture is the one given (copied; the person's file stays), BEN's a portrait.
+    assert (data_root / "inbox" / "mara.png").is_file()
+    cast = {p.name.split("-")[0]: p for p in (project / "cast").glob("*.png")}
+    assert set(cast) == {"mara", "ben"}
+    assert np.array_equal(np.asarray(Image.open(cast["mara"])), given)
+    assert Image.open(cast["ben"]).size == (64, 64)
     images = sorted(project.glob("scenes/*/image.png"))
     assert len(images) == 2
     for image in images:

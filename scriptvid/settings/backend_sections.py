@@ -129,6 +129,29 @@ class DiffusersImageSettings:
     vae_tiling: bool = option(
         False, "decode the picture in tiles: less GPU memory at large sizes", service=True
     )
+    ip_adapter: str = option(
+        "",
+        "a local IP-Adapter folder (as h94/IP-Adapter publishes it) that keeps each character the same"
+        " person in every scene, from a reference picture; empty: the same description only",
+        service=True,
+    )
+    ip_adapter_weights: str = option(
+        "models/ip-adapter_sd15.safetensors",
+        "the adapter's weights, in the IP-Adapter folder (sdxl_models/ip-adapter_sdxl.safetensors for SDXL)",
+        pattern=r"[^/\\.][^\\]*",
+        pattern_help="a path inside the IP-Adapter folder",
+        service=True,
+    )
+    ip_adapter_encoder: str = option(
+        "models/image_encoder",
+        "the adapter's image encoder folder, in the IP-Adapter folder (sdxl_models/image_encoder for SDXL)",
+        pattern=r"[^/\\.][^\\]*",
+        pattern_help="a path inside the IP-Adapter folder",
+        service=True,
+    )
+    ip_adapter_scale: float = option(
+        0.6, "how strongly the reference pictures shape the characters (0: not at all)", min=0.0, max=1.5
+    )
 
 
 @dataclass(frozen=True)

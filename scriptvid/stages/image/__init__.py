@@ -16,6 +16,7 @@ from typing import Any
 from ... import backends, fsutil
 from ...runner import Job
 from ...settings import CharacterSettings
+from .. import cast
 from .interface import LAYER_FILES, ImageRequest
 
 NAME = "image"
@@ -35,6 +36,14 @@ def _looks(job: Job) -> dict[str, Any]:
     }
 
 
+def _references(job: Job) -> dict[str, Path]:
+    """The cast's pictures of the scene's characters, where the backend draws from them."""
+    if not cast.wanted(job.settings):
+        return {}
+    found = {name: cast.reference(job.project, name) for name in job.scene.scene.characters}
+    return {name: path for name, path in found.items() if path.exists()}
+
+
 def inputs(job: Job) -> dict[str, Any]:
     spec = job.scene
     scene = spec.scene
@@ -52,6 +61,7 @@ def inputs(job: Job) -> dict[str, Any]:
         "seed": spec.seed,
         "size": [job.settings.video.width, job.settings.video.height],
         "looks": _looks(job),
+        "cast": job.fingerprint_of("cast", None),
     }
 
 
@@ -68,6 +78,7 @@ def run(job: Job) -> None:
         height=job.settings.video.height,
         characters=_characters(job),
         title=str(fsutil.read_json(job.project.path / "script.json", {}).get("title", "")),
+        references=_references(job),
     )
     # Draw into a private folder, then move each file in with one rename: a reader of the scene
     # folder never sees a half-written picture.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -24,9 +24,15 @@ class ImageRequest:
     height: int
     characters: Mapping[str, CharacterSettings]  # the settings of the scene's characters, by name
     title: str  # the film's
+    # A reference picture per character in the scene, for backends that use them (see stages/cast.py).
+    references: Mapping[str, Path] = field(default_factory=dict)
 
 
 class Backend(Protocol):
+    """An image backend. One that draws from reference pictures also has
+    `uses_references(section) -> bool` (a classmethod) and `portrait(name, look, seed, path)`, which
+    writes a picture of one character from its description: see stages/cast.py."""
+
     def render(self, req: ImageRequest, out_dir: Path) -> None:
         """Write `image.png` (req.width x req.height) into the empty folder `out_dir`, and, where the
         backend knows them, the layers: background.png, figures.png and figures.json."""
