@@ -28,3 +28,33 @@ def test_tiny_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
     names = {f["name"] for f in data["figures"]}
     assert any("fresh render" in n for n in names) and any("memory" in n for n in names)
     assert data["stages"]["animate"] > 0
+
+
+def test_the_gpu_benchmark_runs_its_paths_with_tiny_models_and_its_configs_build(tmp_path: Path) -> None:
+    pytest.importorskip("diffusers")
+    out = tmp_path / "gpu.json"
+    result = subprocess.run(
+        [sys.executable, "benchmarks/gpu.py", "--tiny", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    stages = {r["stage"]: r for r in json.loads(out.read_text())["stages"]}
+    assert set(stages) == {"image", "animate", "lipsync"}
+    assert all(r["seconds_per_scene"] > 0 for r in stages.values())
+    # The full-size configurations kept in the repository build the published architectures.
+    counts = subprocess.run(
+        [sys.executable, "benchmarks/gpu.py", "--check-configs"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert counts.returncode == 0, counts.stderr[-2000:]
+    params = dict(
+        line.rsplit(None, 3)[0:2] for line in counts.stdout.splitlines() if line.endswith("parameters")
+    )
+    assert abs(float(params["sd15 unet"]) - 859.5) < 1  # Stable Diffusion 1.5's UNet: 859.52 M
+    assert abs(float(params["ltx transformer"]) - 1923.4) < 2  # LTX-Video's "2B"

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from scriptvid import backends, settings, torch_models
+from scriptvid.errors import StageError
 from scriptvid.model import Line, Scene
 from scriptvid.settings import CharacterSettings, DiffusersImageSettings
 from scriptvid.stages.image import diffusion
@@ -111,6 +112,24 @@ def test_what_is_missing_is_said_as_a_user_needs_it(tmp_path: Path, monkeypatch:
     assert (
         check(tiny_settings()) == "diffusers not installed: pip install 'scriptvid[ai]' (or scripts/setup ai)"
     )
+
+
+def test_a_gpu_out_of_memory_fails_the_picture_with_the_settings_to_lower(tmp_path: Path) -> None:
+    import torch
+
+    backend = diffusion.DiffusersImageBackend(tiny_settings())
+    real = backend.pipe
+
+    def short_of_memory(**_: object) -> None:
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    backend.pipe = short_of_memory  # type: ignore[assignment]
+    with pytest.raises(
+        StageError, match=r"ran out of memory making a 64x32 picture; retry with smaller settings"
+    ):
+        render(backend, tmp_path, 1)
+    backend.pipe = real
+    assert render(backend, tmp_path, 1).shape == (180, 320, 3)  # and the worker goes on
 
 
 def test_reference_pictures_shape_the_characters_through_the_ip_adapter(tmp_path: Path) -> None:
