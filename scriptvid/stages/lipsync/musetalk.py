@@ -12,10 +12,10 @@ layout (`models/` of the MuseTalk repository):
 
 What runs per frame is what MuseTalk's inference runs: no denoising loop, one UNet pass at timestep 0.
 The audio: every whisper encoder state (embeddings and each layer, five for whisper-tiny) at 50 per
-second, for each video frame a window of ten of them (two before the frame's own, and after), with a
-sinusoidal position code: 50 tokens. The face: the box of OpenCV's face cascade, reaching 10 % lower
-to take in the chin (MuseTalk's own crop comes from face landmarks, which would need a download),
-scaled to 256x256. The result is blended back under a feathered half ellipse over the lower face (in
+second, for each video frame a window of ten steps around it (at 25 fps: four before its own two, four
+after), with a sinusoidal position code: 50 tokens. The face: the box of OpenCV's face cascade,
+reaching 10 % lower to take in the chin (MuseTalk's own crop comes from face landmarks, which would
+need a download), scaled to 256x256. The result is blended back under a feathered half ellipse over the lower face (in
 place of MuseTalk's face-parsing mask, a model of its own), so the eyes and everything else stay as
 the video model made them. A frame where the speaker's face is not found passes through unchanged.
 """
@@ -101,7 +101,8 @@ class MuseTalkBackend(Backend):
             .eval()
         )
         self.extractor = AutoFeatureExtractor.from_pretrained(folder / "whisper", local_files_only=True)
-        self.positions = _position_code(50, whisper.config.d_model)
+        # Ten encoder steps of every state (the embeddings and each layer: 50 tokens for whisper-tiny).
+        self.positions = _position_code(10 * (whisper.config.encoder_layers + 1), whisper.config.d_model)
 
     def close(self) -> None:
         del self.unet, self.encoder, self.vae
@@ -109,7 +110,7 @@ class MuseTalkBackend(Backend):
     # -- the audio ------------------------------------------------------------------------------------
 
     def audio_tokens(self, audio: np.ndarray, rate: int, fps: int) -> Any:
-        """[frames, 50, d]: for each video frame, the whisper states around it, position-coded."""
+        """[frames, 10 x states, d]: for each video frame, the whisper states around it, position-coded."""
         torch = self.torch
         samples = resample(audio, rate, WHISPER_RATE)
         states = []
@@ -129,8 +130,8 @@ class MuseTalkBackend(Backend):
         frames = math.ceil(len(audio) / rate * fps - 1e-6)
         windows = [padded[math.floor(i * per_frame) : math.floor(i * per_frame) + 10] for i in range(frames)]
         stacked = torch.stack(windows)  # [frames, 10, layers, d]
-        tokens = stacked.reshape(frames, -1, stacked.shape[-1])[:, :50]
-        return tokens + self.positions.to(tokens.device, tokens.dtype)[: tokens.shape[1]]
+        tokens = stacked.reshape(frames, -1, stacked.shape[-1])  # time-major: step x state
+        return tokens + self.positions.to(tokens.device, tokens.dtype)
 
     # -- the frames -----------------------------------------------------------------------------------
 
