@@ -15,9 +15,9 @@ The audio: every whisper encoder state (embeddings and each layer, five for whis
 second, for each video frame a window of ten steps around it (at 25 fps: four before its own two, four
 after), with a sinusoidal position code: 50 tokens. The face: the box of OpenCV's face cascade,
 reaching 10 % lower to take in the chin (MuseTalk's own crop comes from face landmarks, which would
-need a download), scaled to 256x256. The result is blended back under a feathered half ellipse over the lower face (in
-place of MuseTalk's face-parsing mask, a model of its own), so the eyes and everything else stay as
-the video model made them. A frame where the speaker's face is not found passes through unchanged.
+need a download), scaled to 256x256. The result is blended back under a feathered half ellipse over
+the lower face (in place of MuseTalk's face-parsing mask, a model of its own), so the eyes and
+everything else stay as the video model made them. A frame where the speaker's face is not found passes through unchanged.
 """
 
 from __future__ import annotations
