@@ -17,7 +17,8 @@ after), with a sinusoidal position code: 50 tokens. The face: the box of OpenCV'
 reaching 10 % lower to take in the chin (MuseTalk's own crop comes from face landmarks, which would
 need a download), scaled to 256x256. The result is blended back under a feathered half ellipse over
 the lower face (in place of MuseTalk's face-parsing mask, a model of its own), so the eyes and
-everything else stay as the video model made them. A frame where the speaker's face is not found passes through unchanged.
+everything else stay as the video model made them. A frame where the speaker's face is not found
+passes through unchanged.
 """
 
 from __future__ import annotations
