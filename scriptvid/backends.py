@@ -42,7 +42,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend",
         "musetalk": "scriptvid.stages.lipsync.musetalk:MuseTalkBackend",
     },
-    "music": {"fluidsynth": "scriptvid.stages.music.fluidsynth:FluidSynthBackend"},
+    "music": {
+        "fluidsynth": "scriptvid.stages.music.fluidsynth:FluidSynthBackend",
+        "musicgen": "scriptvid.stages.music.musicgen:MusicGenBackend",
+    },
 }
 
 

@@ -130,7 +130,7 @@ def tiny_sd() -> Path:
 
 def tiny_model(kind: str) -> Path:
     """A tiny model folder with random weights, built once per test session: a builder's name in
-    tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff),
+    tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff, musicgen),
     musetalk (tiny_musetalk.py) or ip_adapter (tiny_ip_adapter.py, for stable_diffusion)."""
     if kind not in _TINY:
         pytest.importorskip("diffusers")

@@ -54,6 +54,11 @@ def build(stage: str, name: str, s: settings.Settings | None = None) -> Any:
         section = dataclasses.replace(
             section, model=model, device="cpu", steps=2, max_side=64, segment_frames=9
         )
+    if cls.NAME == "musicgen" and not section.model:
+        model = str(tiny_model("musicgen"))
+        section = dataclasses.replace(
+            section, model=model, device="cpu", dtype="float32", window=4.0, guidance=1.0
+        )
     if cls.NAME == "musetalk" and not section.model:
         section = dataclasses.replace(
             section, model=str(tiny_model("musetalk")), device="cpu", dtype="float32"

@@ -102,8 +102,8 @@ CASES = [
         "no-such-backend.fountain",
         GOOD,
         "no-such-backend",
-        "backends.music: 'musicgen' is not allowed; expected one of fluidsynth",
-        sidecar="backends: {music: musicgen}\n",
+        "backends.music: 'orchestra' is not allowed; expected one of fluidsynth, musicgen",
+        sidecar="backends: {music: orchestra}\n",
     ),
     case(
         "model-path.fountain",

@@ -65,8 +65,8 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
         ({"video": 3}, "video: must be a mapping of width, height, fps"),
         ({"timing": {"min_scene": float("nan")}}, "timing.min_scene: nan is not allowed"),
         (
-            {"backends": {"music": "musicgen"}},
-            "backends.music: 'musicgen' is not allowed; expected one of fluidsynth",
+            {"backends": {"music": "orchestra"}},
+            "backends.music: 'orchestra' is not allowed; expected one of fluidsynth, musicgen",
         ),
         ({"characters": {"MARA": {"voice": {"pich": 3}}}}, "characters.MARA.voice.pich: unknown setting"),
     ],

@@ -249,3 +249,68 @@ def animatediff(folder: Path, seed: int = 0) -> Path:
     )
     pipe.save_pretrained(folder)
     return folder
+
+
+def musicgen(folder: Path, seed: int = 0) -> Path:
+    """A tiny mono MusicGen (T5 text encoder, EnCodec at 32 kHz, a one-layer decoder over three
+    codebooks) with its processor, in the layout facebook/musicgen-small has (about 1 MB). Its codec
+    makes 100 audio tokens a second (the real one 50): the windowing sees the same arithmetic."""
+    import torch
+    from transformers import (
+        EncodecConfig,
+        EncodecFeatureExtractor,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenProcessor,
+        T5Config,
+        T5Tokenizer,
+    )
+
+    torch.manual_seed(seed)
+    t5_tokenizer(folder / "tokenizer")
+    tokenizer = T5Tokenizer.from_pretrained(folder / "tokenizer")
+    text = T5Config(
+        vocab_size=len(tokenizer), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2, dropout_rate=0.0
+    )
+    codec = EncodecConfig(
+        target_bandwidths=[2.2],
+        num_filters=4,
+        upsampling_ratios=[8, 5, 4, 2],
+        codebook_size=64,
+        codebook_dim=16,
+        hidden_size=16,
+        num_lstm_layers=1,
+        sampling_rate=32000,
+        normalize=False,
+        audio_channels=1,
+    )
+    decoder = MusicgenDecoderConfig(
+        vocab_size=64,
+        hidden_size=16,
+        num_hidden_layers=1,
+        ffn_dim=32,
+        num_attention_heads=2,
+        num_codebooks=codec.num_quantizers,
+        pad_token_id=64,  # as in the real model: the codebook size is the pad and start token
+        bos_token_id=64,
+        max_position_embeddings=4096,
+        dropout=0.0,
+    )
+    model = MusicgenForConditionalGeneration(
+        MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=codec.to_dict(), decoder=decoder.to_dict())
+    )
+    # EnCodec's codebooks start as zeros (a real model's are learnt): every code would decode to the same
+    # sound, whatever was sampled. Random codebooks make each code a sound of its own.
+    for layer in model.audio_encoder.quantizer.layers:
+        layer.codebook.embed.normal_(0.0, 1.0)
+        layer.codebook.embed_avg.copy_(layer.codebook.embed)
+        layer.codebook.cluster_size.fill_(1.0)
+    model.generation_config.decoder_start_token_id = 64
+    model.generation_config.pad_token_id = 64
+    model.save_pretrained(folder)
+    processor = MusicgenProcessor(
+        feature_extractor=EncodecFeatureExtractor(sampling_rate=32000), tokenizer=tokenizer
+    )
+    processor.save_pretrained(folder)
+    return folder

@@ -251,3 +251,45 @@ class MuseTalkSettings:
         choices=("auto", "float32", "float16", "bfloat16"),
         service=True,
     )
+
+
+@dataclass(frozen=True)
+class MusicGenSettings:
+    """music: musicgen"""
+
+    model: str = option(
+        "",
+        "a local MusicGen folder (transformers: config.json, the weights and the processor's files, as"
+        " facebook/musicgen-small publishes them); nothing is downloaded",
+        service=True,
+    )
+    window: float = option(
+        30.0, "seconds the model makes at once (MusicGen was trained on 30 s)", min=1.0, max=60.0
+    )
+    context: float = option(
+        10.0,
+        "seconds of the score so far that each next window continues from (the model hears them first)",
+        min=0.2,
+        max=30.0,
+    )
+    crossfade: float = option(
+        0.5, "seconds over which each window is blended into the one before", min=0.0, max=5.0
+    )
+    guidance: float = option(
+        3.0, "classifier-free guidance scale: how closely the music follows the words", min=1.0, max=10.0
+    )
+    temperature: float = option(1.0, "sampling temperature", min=0.1, max=2.0)
+    top_k: int = option(250, "sample from this many likeliest tokens", min=1, max=2048)
+    device: str = option(
+        "auto",
+        "where the model runs: auto (cuda when there is one), cpu, cuda or cuda:N",
+        pattern=r"auto|cpu|cuda(:[0-9]+)?",
+        pattern_help="auto, cpu, cuda or cuda:N",
+        service=True,
+    )
+    dtype: str = option(
+        "auto",
+        "auto (float16 on a GPU, float32 on the CPU), float32, float16 or bfloat16",
+        choices=("auto", "float32", "float16", "bfloat16"),
+        service=True,
+    )
