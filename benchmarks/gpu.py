@@ -8,6 +8,7 @@ with the libraries' own loading code, as they would real weights:
     image    Stable Diffusion 1.5, a 1024x576 picture (the film's 16:9), fitted to 1920x1080
     animate  LTX-Video 0.9 (2B, with the T5-XXL text encoder), a 4 s scene of a 24 fps film at 768x448
     lipsync  MuseTalk v1.5 (UNet, SD VAE, whisper-tiny), the same 4 s at 1920x1080, one face speaking
+    music    MusicGen small, a minute of score in 30 s windows, each continuing the last 10 s
 
     benchmarks/gpu                  on the first CUDA GPU (about 5 minutes on an H100-class GPU)
     benchmarks/gpu --tiny           tiny models on the CPU: checks that every path runs (CI)
@@ -131,6 +132,42 @@ def build_musetalk(folder: Path, device: str) -> Path:
     return folder
 
 
+def build_musicgen(folder: Path, device: str) -> Path:
+    import torch
+    from transformers import (
+        EncodecConfig,
+        EncodecFeatureExtractor,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenProcessor,
+        T5Config,
+        T5Tokenizer,
+    )
+
+    import tiny_models
+
+    cfg = load("musicgen_small")
+    tiny_models.t5_tokenizer(folder / "tokenizer")
+    config = MusicgenConfig(
+        text_encoder=T5Config(**cfg["text_encoder"]).to_dict(),
+        audio_encoder=EncodecConfig(**cfg["audio_encoder"]).to_dict(),
+        decoder=MusicgenDecoderConfig(**cfg["decoder"]).to_dict(),
+    )
+    with torch.device(device):
+        model = MusicgenForConditionalGeneration(config)
+        for layer in model.audio_encoder.quantizer.layers:  # learnt in the real model; zeros when built
+            layer.codebook.embed.normal_()
+    model.generation_config.decoder_start_token_id = 2048
+    model.generation_config.pad_token_id = 2048
+    model.save_pretrained(folder)
+    tokenizer = T5Tokenizer.from_pretrained(folder / "tokenizer")
+    MusicgenProcessor(
+        feature_extractor=EncodecFeatureExtractor(sampling_rate=32000), tokenizer=tokenizer
+    ).save_pretrained(folder)
+    return folder
+
+
 def check_configs() -> list[dict[str, Any]]:
     """Each full model built on the meta device (no memory, no weights): its parameters, in millions."""
     from accelerate import init_empty_weights
@@ -143,13 +180,15 @@ def check_configs() -> list[dict[str, Any]]:
     from transformers import (
         CLIPTextConfig,
         CLIPTextModel,
+        MusicgenDecoderConfig,
+        MusicgenForCausalLM,
         T5Config,
         T5EncoderModel,
         WhisperConfig,
         WhisperModel,
     )
 
-    sd, ltx, muse = load("sd15"), load("ltx_video"), load("musetalk")
+    sd, ltx, muse, small = load("sd15"), load("ltx_video"), load("musetalk"), load("musicgen_small")
     parts: list[tuple[str, Callable[[], Any]]] = [
         ("sd15 unet", lambda: UNet2DConditionModel(**sd["unet"])),
         ("sd15 vae", lambda: AutoencoderKL(**sd["vae"])),
@@ -159,6 +198,7 @@ def check_configs() -> list[dict[str, Any]]:
         ("ltx text encoder (t5-xxl)", lambda: T5EncoderModel(T5Config(**ltx["text_encoder"]))),
         ("musetalk unet", lambda: UNet2DConditionModel(**muse["unet"])),
         ("musetalk whisper-tiny", lambda: WhisperModel(WhisperConfig(**muse["whisper"]))),
+        ("musicgen-small decoder", lambda: MusicgenForCausalLM(MusicgenDecoderConfig(**small["decoder"]))),
     ]
     out = []
     for name, make in parts:
@@ -317,6 +357,36 @@ def bench_lipsync(folder: Path, plan: Plan) -> dict[str, Any]:
     }
 
 
+def bench_music(folder: Path, plan: Plan) -> dict[str, Any]:
+    from scriptvid.settings import MusicGenSettings
+    from scriptvid.stages.music.interface import Cue, MusicRequest
+    from scriptvid.stages.music.musicgen import MusicGenBackend
+
+    minute = 60.0 if plan.device.startswith("cuda") else 2.0
+    window, context = (30.0, 10.0) if plan.device.startswith("cuda") else (1.2, 0.4)
+    s = MusicGenSettings(
+        model=str(folder), device=plan.device, dtype=plan.dtype, window=window, context=context
+    )
+    req = MusicRequest(
+        duration=minute, cues=(Cue(0.0, minute / 2, 0.2), Cue(minute / 2, minute, 0.8)), mood="epic", seed=1
+    )
+    cuda = plan.device.startswith("cuda")
+    with Meter(plan.device) as meter:
+        load_s, backend = timed(lambda: MusicGenBackend(s), cuda)
+        seconds, score = timed(lambda: backend.score(req), cuda)
+        backend.close()
+    assert score.size == round(minute * backend.rate)
+    return {
+        "stage": "music",
+        "model": "MusicGen small",
+        "size": f"{minute:g} s of music in windows of {window:g} s continuing {context:g} s",
+        "load_s": round(load_s, 2),
+        "seconds_per_scene": round(seconds, 2),
+        "seconds_per_minute_of_music": round(seconds * 60 / minute, 2),
+        "peak_gpu_gib": meter.peak_gib,
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiny", action="store_true", help="tiny models on the CPU (checks every path runs)")
@@ -349,9 +419,15 @@ def main() -> int:
                 "sd": lambda f, _: tiny_models.stable_diffusion(f),
                 "ltx": lambda f, _: tiny_models.ltx_image_to_video(f),
                 "musetalk": lambda f, _: tiny_musetalk.musetalk_folder(f),
+                "musicgen": lambda f, _: tiny_models.musicgen(f),
             }
         else:
-            builders = {"sd": build_sd15, "ltx": build_ltx, "musetalk": build_musetalk}
+            builders = {
+                "sd": build_sd15,
+                "ltx": build_ltx,
+                "musetalk": build_musetalk,
+                "musicgen": build_musicgen,
+            }
         built = {}
         for name, build in builders.items():
             seconds, built[name] = timed(lambda b=build, n=name: b(work / n, plan.device), False)
@@ -362,6 +438,7 @@ def main() -> int:
         rows.append(bench_image(built["sd"], plan, scene_dir))
         rows.append(bench_animate(built["ltx"], plan, scene_dir))
         rows.append(bench_lipsync(built["musetalk"], plan))
+        rows.append(bench_music(built["musicgen"], plan))
     if args.tiny:  # the same code, with the tests' tiny models: its figures say nothing of a GPU
         for r in rows:
             r["model"] = f"tiny random {r['model']}"

@@ -42,7 +42,7 @@ def test_the_gpu_benchmark_runs_its_paths_with_tiny_models_and_its_configs_build
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     stages = {r["stage"]: r for r in json.loads(out.read_text())["stages"]}
-    assert set(stages) == {"image", "animate", "lipsync"}
+    assert set(stages) == {"image", "animate", "lipsync", "music"}
     assert all(r["seconds_per_scene"] > 0 for r in stages.values())
     # The full-size configurations kept in the repository build the published architectures.
     counts = subprocess.run(
