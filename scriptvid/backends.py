@@ -202,7 +202,8 @@ def _unload_others(keep: _Slot) -> None:
     if dropped:
         from .torch_models import free_memory
 
-        dropped.clear()  # the last references: the memory can go back now
+        del backend  # with the list, the last references: the memory can go back now
+        dropped.clear()
         free_memory()
 
 

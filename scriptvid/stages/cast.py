@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image
 
-from .. import backends, fsutil
+from .. import backends, fsutil, tree
 from ..errors import InputError
 from ..project import Project, slugify
 from ..runner import Job
@@ -55,7 +55,17 @@ def seed_of(film: Settings, name: str) -> int:
 
 def _given(job: Job, name: str) -> bytes | None:
     chosen = look(job.film, name).image
-    return job.project.read(job.project.source_dir / chosen) if chosen else None
+    if not chosen:
+        return None
+    path = job.project.source_dir / chosen
+    if not tree.lexists(path):
+        raise InputError(
+            f"{chosen} is not in {job.project.source_dir}: put the picture there (or drop it beside the"
+            " script with the script again)",
+            file=str(job.project.settings_file),
+            key=f"characters.{name}.image",
+        )
+    return job.project.read(path)
 
 
 def inputs(job: Job) -> dict[str, Any]:
