@@ -98,3 +98,17 @@ def test_animate_and_lipsync_on_the_gpu() -> None:
     audio = (0.2 * np.sin(np.arange(22050) / 22050 * 2 * np.pi * 180)).astype(np.float32)
     out = list(lips.sync(iter(faces), SyncRequest(audio, 22050, 24, {"MARA": [(0.0, 1.0)]}, ("MARA",))))
     assert len(out) == 24 and any(not np.array_equal(a, b) for a, b in zip(out, faces, strict=True))
+
+
+def test_music_on_the_gpu() -> None:
+    from scriptvid.settings import MusicGenSettings
+    from scriptvid.stages.music.interface import Cue, MusicRequest
+    from scriptvid.stages.music.musicgen import MusicGenBackend
+
+    backend = MusicGenBackend(
+        MusicGenSettings(
+            model=str(tiny_model("musicgen")), device="cuda", dtype="float16", window=1.2, context=0.4
+        )
+    )
+    score = backend.score(MusicRequest(duration=2.0, cues=(Cue(0.0, 2.0, 0.5),), mood="calm", seed=1))
+    assert score.size == 2 * backend.rate and np.isfinite(score).all()
