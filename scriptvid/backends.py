@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    "parse": {"text": "scriptvid.stages.parse.text:TextParser"},
+    "parse": {
+        "text": "scriptvid.stages.parse.text:TextParser",
+        "ollama": "scriptvid.stages.parse.llm:OllamaParser",
+    },
     "image": {
         "storyboard": "scriptvid.stages.image.storyboard:StoryboardBackend",
         "diffusers": "scriptvid.stages.image.diffusion:DiffusersImageBackend",
@@ -72,6 +75,11 @@ class Backend:
     @classmethod
     def model_paths(cls, settings: Any) -> list[Path]:
         """The model files or folders that the output depends on (their digest is in the identity)."""
+        return []
+
+    @classmethod
+    def model_identity(cls, settings: Any) -> list[str]:
+        """What identifies a model that is not a file here (one a server holds: its name and digest)."""
         return []
 
     @classmethod
@@ -130,7 +138,7 @@ def identity(stage: str, settings: Settings) -> dict[str, Any]:
         "backend": cls.NAME,
         "version": cls.VERSION,
         "settings": dataclasses.asdict(section),
-        "model": [model_digest(p) for p in cls.model_paths(section)],
+        "model": [*(model_digest(p) for p in cls.model_paths(section)), *cls.model_identity(section)],
     }
 
 

@@ -83,3 +83,7 @@ class Script:
     scenes: tuple[Scene, ...]
     title_page: dict[str, str] = field(default_factory=dict)  # "Title", "Credit", "Author", ...
     format: str = "fountain"  # which parser read it: "fountain", "video-script", "stage-play", ...
+    # Scene number -> (image prompt, motion prompt), where a parser wrote them (the LLM's); the others
+    # get the prompts parse/prompts.py writes from the scene.
+    prompts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what a person should know about how it was read (status.json `notes`)

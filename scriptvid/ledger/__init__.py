@@ -104,7 +104,13 @@ class Ledger(InboxClaims):
         run = self._latest(project)
         # Plain tuples, not model rows: this runs after every transition.
         steps = list(StepRow.select().where(StepRow.run == run).namedtuples()) if run is not None else []
-        return view.status(row, run, steps, self.table)
+        parsed = OutputRow.get_or_none(
+            (OutputRow.project == project)
+            & (OutputRow.stage == self.table.first().stage)
+            & (OutputRow.scene == "")
+        )
+        notes = json.loads(parsed.result).get("notes", []) if parsed is not None else []
+        return view.status(row, run, steps, self.table, notes)
 
     def _latest(self, project: str) -> RunRow | None:
         return RunRow.select().where(RunRow.project == project).order_by(RunRow.number.desc()).first()

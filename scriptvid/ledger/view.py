@@ -27,8 +27,11 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def status(project: ProjectRow, run: RunRow | None, steps: Sequence[Any], table: Table) -> dict[str, Any]:
-    """`steps`: the run's steps, with StepRow's fields."""
+def status(
+    project: ProjectRow, run: RunRow | None, steps: Sequence[Any], table: Table, notes: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`steps`: the run's steps, with StepRow's fields; `notes`: what the parser said of how it read
+    the script (an LLM's answer that was not used)."""
     scenes = run.scene_names() if run is not None else []
     by_key = {(s.stage, s.scene): s for s in steps}
 
@@ -69,6 +72,7 @@ def status(project: ProjectRow, run: RunRow | None, steps: Sequence[Any], table:
     out["updated"] = iso(max(t for t in times if t is not None))
     out["done"] = [s.stage for s in finished if not s.scene]
     out["scenes"] = [_scene(name, steps, table) for name in scenes]
+    out["notes"] = list(notes)
     out["errors"] = [
         {"stage": s.stage, "scene": s.scene or None, "message": s.error, "time": iso(s.finished)}
         for s in sorted(steps, key=lambda s: s.finished or 0)

@@ -30,6 +30,7 @@ from .backend_sections import (
     MouthsSettings,
     MuseTalkSettings,
     MusicGenSettings,
+    OllamaSettings,
     PiperSettings,
     StoryboardSettings,
     TextSettings,
@@ -79,6 +80,7 @@ __all__ = [
     "MuseTalkSettings",
     "MusicGenSettings",
     "MusicSettings",
+    "OllamaSettings",
     "PiperSettings",
     "Settings",
     "StoryboardSettings",
@@ -115,6 +117,7 @@ class Settings:
     characters: dict[str, CharacterSettings] = option({}, "per character, how they look and sound")
     backends: BackendSettings = section(BackendSettings, "which backend each stage uses")
     text: TextSettings = section(TextSettings, "the text parser")
+    ollama: OllamaSettings = section(OllamaSettings, "the LLM parser")
     storyboard: StoryboardSettings = section(StoryboardSettings, "the drawn storyboard frames")
     diffusers_image: DiffusersImageSettings = section(
         DiffusersImageSettings, "pictures made by a diffusion model"

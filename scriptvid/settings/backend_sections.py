@@ -26,6 +26,28 @@ class TextSettings:
 
 
 @dataclass(frozen=True)
+class OllamaSettings:
+    """parse: ollama"""
+
+    host: str = option("http://127.0.0.1:11434", "the Ollama server", service=True)
+    model: str = option(
+        "", "the model on that server, as `ollama list` names it (llama3.1:8b ...)", service=True
+    )
+    loose: bool = option(
+        True, "break up text the rule parser finds no scenes in (prose, a treatment, a story) with the model"
+    )
+    prompts: bool = option(True, "have the model write each scene's image and motion prompts")
+    timeout: float = option(120.0, "seconds to wait for one answer", min=1.0, max=3600.0)
+    attempts: int = option(3, "answers to ask for before the rule parser's result is used", min=1, max=10)
+    context: int = option(
+        8192,
+        "the context the model is run with, in tokens; a longer script goes in parts",
+        min=512,
+        max=262144,
+    )
+
+
+@dataclass(frozen=True)
 class StoryboardSettings:
     """image: storyboard"""
 

@@ -76,10 +76,11 @@ def run(job: Job) -> dict[str, Any]:
     names, contents, kept = [], {}, []
     for scene in script.scenes:
         folder = job.project.scenes_dir / scene_dir_name(scene.number, scene.heading)
+        written = script.prompts.get(scene.number)  # by the parser (an LLM), else from the scene
         spec = scenes.SceneSpec(
             scene=scene,
-            image_prompt=image_prompt(scene, script.title),
-            motion_prompt=motion_prompt(scene),
+            image_prompt=written[0] if written else image_prompt(scene, script.title),
+            motion_prompt=written[1] if written else motion_prompt(scene),
             seed=scene_seed(job.settings.seed, scene.number),
         )
         target = folder / "scene.yaml"
@@ -109,4 +110,4 @@ def run(job: Job) -> dict[str, Any]:
     )
 
     log.get().info("script parsed", format=script.format, scenes=len(names), title=script.title)
-    return {"title": script.title, "scenes": names}
+    return {"title": script.title, "scenes": names, "notes": list(script.notes)}
