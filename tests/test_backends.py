@@ -148,7 +148,9 @@ def test_every_backend_has_a_settings_section_and_is_usable_here() -> None:
             assert cls.pool(section) in ("cpu", "gpu")
             missing = cls.check(section)
             if missing:  # only a model no default can name is missing; with one, it is usable
-                assert "no model folder" in missing, (name, missing)
+                assert missing.startswith("no model"), (name, missing)
+                if name == "ollama":  # its model is on a server: test_parse_ollama checks it against one
+                    continue
                 assert cls.check(build(stage, name).settings) == "", name
 
 

@@ -177,8 +177,17 @@ class OllamaParser(Backend):
                     model=self.settings.model,
                     messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
                     format=schema.model_json_schema(),
-                    options={"temperature": 0, "seed": 0, "num_ctx": self.settings.context},
+                    # An answer may use half the context; one that runs on past it is cut off, not JSON.
+                    options={
+                        "temperature": 0,
+                        "seed": 0,
+                        "num_ctx": self.settings.context,
+                        "num_predict": self.settings.context // 2,
+                    },
                 )
+                if reply.done_reason == "length":
+                    problems.append(f"an answer cut off at {self.settings.context // 2} tokens")
+                    continue
                 return schema.model_validate_json(reply.message.content or "")
             except ValidationError as exc:
                 problems.append(f"an answer outside the schema ({exc.error_count()} errors)")
