@@ -197,7 +197,8 @@ def test_a_real_small_model_answers_in_the_schema_and_its_scenes_are_used() -> N
     server = OllamaShim(str(real_model), name="smollm2:135m").start()
     try:
         started = time.perf_counter()
-        p = llm.OllamaParser(OllamaSettings(host=server.url, model=server.name, timeout=300, context=4096))
+        chosen = OllamaSettings(host=server.url, model=server.name, timeout=300, context=4096, attempts=1)
+        p = llm.OllamaParser(chosen)
         script = p.parse(TREATMENT, "story.txt", 100)
         took = time.perf_counter() - started
         print(f"\nsmollm2: {took:.1f} s, {len(script.scenes)} scenes, notes {script.notes}")

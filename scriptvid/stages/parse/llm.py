@@ -221,12 +221,13 @@ def chunks(text: str, size: int) -> list[str]:
     return parts
 
 
-def batches(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+def batches(items: list[dict[str, Any]], size: int, most: int = 100) -> list[list[dict[str, Any]]]:
+    """`items` in groups of at most about `size` characters of JSON and at most `most` items."""
     out: list[list[dict[str, Any]]] = [[]]
     used = 0
     for item in items:
         length = len(json.dumps(item))
-        if out[-1] and used + length > size:
+        if out[-1] and (used + length > size or len(out[-1]) >= most):
             out.append([])
             used = 0
         out[-1].append(item)
