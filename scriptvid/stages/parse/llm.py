@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -253,16 +254,19 @@ def server_problem(host: str, model: str, tags: Callable[[str], list[dict[str, A
     return ""
 
 
-_digests: dict[tuple[str, str], str] = {}
+DIGEST_SECONDS = 60.0  # how long a digest the server reported is taken as still true
+_digests: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 def model_digest(host: str, model: str) -> str:
-    """The model's digest as the server reports it (asked once per process while it answers): another
-    model, another digest; a server out of reach now is asked again next time."""
-    if (host, model) not in _digests:
+    """The model's digest as the server reports it (asked at most once a minute): another model, another
+    digest, so a model pulled anew re-parses; a server out of reach now is asked again next time."""
+    known = _digests.get((host, model))
+    if known is None or time.monotonic() - known[0] > DIGEST_SECONDS:
         try:
             listed = {str(m.get("model")): str(m.get("digest", "")) for m in _tags(host)}
         except Exception:
             return "unreachable"
-        _digests[host, model] = listed.get(model) or listed.get(f"{model}:latest") or "unknown"
-    return _digests[host, model]
+        known = (time.monotonic(), listed.get(model) or listed.get(f"{model}:latest") or "unknown")
+        _digests[host, model] = known
+    return known[1]
