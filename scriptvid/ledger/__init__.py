@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +25,21 @@ from .. import fsutil, log, tree
 from ..graph import Table
 from . import view
 from .claims import InboxClaims
-from .models import OutputRow, ProjectRow, RunRow, StepRow, database, open_database
+from .leases import Leases
+from .models import (
+    ACTIVE,
+    FINISHED,
+    OutputRow,
+    ProjectRow,
+    RunRow,
+    StepRow,
+    database,
+    open_database,
+    step_with_run,
+)
 from .workers import this_worker, worker_gone
 
 __all__ = ["Claim", "Ledger", "Ready", "this_worker", "worker_gone"]
-
-ACTIVE = ("queued", "running")
-FINISHED = ("done", "skipped")
 
 
 @dataclass(frozen=True)
@@ -54,10 +62,6 @@ class Claim:
     refused: str = ""  # superseded, cancelled, ended, taken, gone, or busy (try again shortly)
 
 
-def _with_run(step_id: int) -> Any:
-    return StepRow.select(StepRow, RunRow).join(RunRow).where(StepRow.id == step_id).get_or_none()
-
-
 def _refusal(run: RunRow) -> str:
     """Why a step of `run` may not begin (a step of a run that goes on: another worker took it)."""
     if run.state in ("superseded", "cancelled"):
@@ -65,7 +69,7 @@ def _refusal(run: RunRow) -> str:
     return "ended" if run.state not in ACTIVE else "taken"
 
 
-class Ledger(InboxClaims):
+class Ledger(InboxClaims, Leases):
     def __init__(
         self, db: peewee.DatabaseProxy, table: Table, projects: Path, lease_seconds: float = 30.0
     ) -> None:
@@ -223,7 +227,7 @@ class Ledger(InboxClaims):
 
     def _step(self, step_id: int) -> tuple[StepRow, RunRow, str] | None:
         """A step with its run (read in one query), and the run's project."""
-        step = _with_run(step_id)
+        step = step_with_run(step_id)
         if step is None:
             return None
         return step, step.run, step.run.project_id
@@ -241,7 +245,7 @@ class Ledger(InboxClaims):
             return Claim(None, _refusal(run))  # nothing changes: no transaction, no new view
         now = time.time()
         with self._transition(project):
-            step = _with_run(step_id)
+            step = step_with_run(step_id)
             run = step.run
             if run.state not in ACTIVE or step.state != "queued":
                 return Claim(None, _refusal(run))
@@ -284,7 +288,7 @@ class Ledger(InboxClaims):
         _, _, project = found
         now = time.time()
         with self._transition(project):
-            step = _with_run(step_id)
+            step = step_with_run(step_id)
             run = step.run
             if kind == "done":
                 # The files are made, whoever now holds the step: record what they were made from.
@@ -378,7 +382,7 @@ class Ledger(InboxClaims):
         _, _, project = found
         now = time.time()
         with self._transition(project):
-            step = _with_run(step_id)
+            step = step_with_run(step_id)
             if step.state != "running" or step.worker != worker:
                 return []
             step.state, step.finished, step.lease_until = "failed", now, None
@@ -393,7 +397,7 @@ class Ledger(InboxClaims):
             return None
         _, _, project = found
         with self._transition(project):
-            step = _with_run(step_id)
+            step = step_with_run(step_id)
             if step.state != "running" or step.worker != worker:
                 return None
             step.attempts += 1
@@ -413,7 +417,7 @@ class Ledger(InboxClaims):
         if found is None:
             return
         with self._transition(found[2]):
-            step = _with_run(step_id)
+            step = step_with_run(step_id)
             if step.state == "running" and step.worker == worker:
                 step.state, step.lease_until = "dropped", None
                 step.save()
@@ -424,55 +428,6 @@ class Ledger(InboxClaims):
             (OutputRow.project == project) & (OutputRow.stage == stage) & (OutputRow.scene == (scene or ""))
         )
         return None if row is None else (row.fingerprint, json.loads(row.result))
-
-    # -- workers ----------------------------------------------------------------------------------
-
-    def renew(self, worker: str, step_ids: list[int]) -> list[str]:
-        """Extend `worker`'s lease on the steps it runs; returns the projects among them whose run
-        was cancelled meanwhile (the worker stops their children)."""
-        if not step_ids:
-            return []
-        with self.db.atomic():
-            StepRow.update(lease_until=time.time() + self.lease).where(
-                StepRow.id.in_(step_ids), StepRow.worker == worker, StepRow.state == "running"
-            ).execute()
-            cancelled = (
-                RunRow.select(RunRow.project)
-                .join(StepRow)
-                .where(StepRow.id.in_(step_ids), RunRow.state == "cancelled")
-                .distinct()
-            )
-            return [r.project_id for r in cancelled]
-
-    def take_over(self, gone: Callable[[str], bool] = worker_gone) -> list[Ready]:
-        """Steps whose worker stopped (its lease ran out, or it is known to be gone): queued again,
-        for another worker. A step whose worker is alive is never taken."""
-        now = time.time()
-        running = (
-            StepRow.select(StepRow, RunRow)
-            .join(RunRow)
-            .where(StepRow.state == "running", RunRow.state.in_(ACTIVE))
-        )
-        lost = [s for s in running if (s.lease_until or 0) < now or gone(s.worker)]
-        ready = []
-        for s in lost:
-            with self._transition(s.run.project_id):
-                step = _with_run(s.id)
-                if step.state != "running" or step.worker != s.worker:
-                    continue
-                step.attempts += 1
-                step.last_error = f"its worker ({step.worker}) stopped; taken over"
-                step.state, step.worker, step.lease_until, step.queued = "queued", "", None, now
-                step.save()
-                ready += self._ready_of(step.run, [step])
-            log.get().warning(
-                "step taken over: its worker stopped",
-                project=s.run.project_id,
-                stage=s.stage,
-                scene=s.scene or None,
-                worker=s.worker,
-            )
-        return ready
 
     def step(self, step_id: int) -> Ready | None:
         """A queued step, to hand out again."""

@@ -57,6 +57,10 @@ class RunRow(_Row):
         return list(json.loads(self.scenes))
 
 
+ACTIVE = ("queued", "running")  # the states of a run that goes on
+FINISHED = ("done", "skipped")  # the states of a step whose output is there
+
+
 class StepRow(_Row):
     id: Any  # int on a row, a column on the class
     run_id: int
@@ -80,6 +84,11 @@ class StepRow(_Row):
     class Meta:
         table_name = "step"
         indexes = ((("run", "stage", "position"), True), (("state",), False))
+
+
+def step_with_run(step_id: int) -> Any:
+    """The step, its run fetched in the same query; None when there is no such step."""
+    return StepRow.select(StepRow, RunRow).join(RunRow).where(StepRow.id == step_id).get_or_none()
 
 
 class OutputRow(_Row):

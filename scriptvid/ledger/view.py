@@ -16,9 +16,7 @@ from typing import Any
 
 from .. import fsutil, tree
 from ..graph import Table
-from .models import ProjectRow, RunRow
-
-FINISHED = ("done", "skipped")
+from .models import FINISHED, ProjectRow, RunRow
 
 
 def iso(ts: float | None) -> str | None:

@@ -1,0 +1,75 @@
+"""Leases: a worker holds each step it runs for `lease` seconds and renews the hold while it runs;
+the steps of a worker that stopped renewing (a machine that vanished, a process that died) are
+queued again for another. A part of `Ledger`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+import peewee
+
+from .. import log
+from .models import ACTIVE, RunRow, StepRow, step_with_run
+from .workers import worker_gone
+
+if TYPE_CHECKING:
+    from . import Ready
+
+
+class Leases:
+    """The ledger's leases on running steps (a part of `Ledger`, whose transitions it uses)."""
+
+    db: peewee.DatabaseProxy
+    lease: float
+    _transition: Callable[[str], AbstractContextManager[None]]
+    _ready_of: Callable[[RunRow, list[StepRow]], list[Ready]]
+
+    def renew(self, worker: str, step_ids: list[int]) -> list[str]:
+        """Extend `worker`'s lease on the steps it runs; returns the projects among them whose run
+        was cancelled meanwhile (the worker stops their children)."""
+        if not step_ids:
+            return []
+        with self.db.atomic():
+            StepRow.update(lease_until=time.time() + self.lease).where(
+                StepRow.id.in_(step_ids), StepRow.worker == worker, StepRow.state == "running"
+            ).execute()
+            cancelled = (
+                RunRow.select(RunRow.project)
+                .join(StepRow)
+                .where(StepRow.id.in_(step_ids), RunRow.state == "cancelled")
+                .distinct()
+            )
+            return [r.project_id for r in cancelled]
+
+    def take_over(self, gone: Callable[[str], bool] = worker_gone) -> list[Ready]:
+        """Steps whose worker stopped (its lease ran out, or it is known to be gone): queued again,
+        for another worker. A step whose worker is alive is never taken."""
+        now = time.time()
+        running = (
+            StepRow.select(StepRow, RunRow)
+            .join(RunRow)
+            .where(StepRow.state == "running", RunRow.state.in_(ACTIVE))
+        )
+        lost = [s for s in running if (s.lease_until or 0) < now or gone(s.worker)]
+        ready = []
+        for s in lost:
+            with self._transition(s.run.project_id):
+                step = step_with_run(s.id)
+                if step.state != "running" or step.worker != s.worker:
+                    continue
+                step.attempts += 1
+                step.last_error = f"its worker ({step.worker}) stopped; taken over"
+                step.state, step.worker, step.lease_until, step.queued = "queued", "", None, now
+                step.save()
+                ready += self._ready_of(step.run, [step])
+            log.get().warning(
+                "step taken over: its worker stopped",
+                project=s.run.project_id,
+                stage=s.stage,
+                scene=s.scene or None,
+                worker=s.worker,
+            )
+        return ready
