@@ -102,7 +102,6 @@ def claim(
         sidecar = sidecar_for(script)
         if sidecar is not None:
             claim_file(sidecar, project.source_dir)
-            bring_character_files(root, project)
         register(project, service, ledger)
     finally:
         ledger.release(file)
@@ -118,70 +117,41 @@ def claim(
 CHARACTER_FILE_LIMIT = 200 << 20  # a picture or a voice recording; anything larger is not one
 
 
-def character_files(data: Any) -> list[tuple[str, str]]:
-    """(key, file name) for each file beside the script that a sidecar's characters name: a picture
-    (`image`) and a recording to clone a voice from (`voice.clip`). Names that are not plain file
-    names are left to the settings check, which refuses them."""
-    found = []
-    chars = data.get("characters") if isinstance(data, dict) else None
-    for name, c in (chars or {}).items() if isinstance(chars, dict) else ():
-        if not isinstance(c, dict):
-            continue
-        voice = c.get("voice")
-        for key, value in (
-            ("image", c.get("image")),
-            ("voice.clip", voice.get("clip") if isinstance(voice, dict) else None),
-        ):
-            if (
-                isinstance(value, str)
-                and value
-                and "/" not in value
-                and "\\" not in value
-                and value not in (".", "..")
-            ):
-                found.append((f"characters.{name}.{key}", value))
-    return found
+def _character_files(film: Settings) -> list[tuple[str, str]]:
+    """(key, file name) of each file beside the script the characters' settings name: a picture
+    (`image`) and a recording to clone a voice from (`voice.clip`)."""
+    return [
+        (f"characters.{name}.{key}", value)
+        for name, c in film.characters.items()
+        for key, value in (("image", c.image), ("voice.clip", c.voice.clip))
+        if value
+    ]
 
 
-def bring_character_files(root: Root, project: Project) -> None:
-    """Copy into source/ the files the sidecar's characters name, from beside the script. Copied,
-    not moved: one picture may serve several films. Read without following links, and only regular
-    files; one that is missing or refused is named when the settings are checked."""
-    sidecar = project.sidecar_file
-    if sidecar is None:
-        return
-    try:
-        data = settings.load_yaml(sidecar, base=project.data_folder)
-    except InputError:
-        return  # the settings check says what is wrong with it
-    for key, name in character_files(data):
+def bring_character_files(project: Project, film: Settings) -> InputError | None:
+    """Copy into source/ the files the characters' settings name, from beside the script; the first
+    that is not there (or is refused) as an error. Copied, not moved: one picture may serve several
+    films. Read without following links, and only regular files."""
+    inbox = Root(project.data_folder).inbox
+    for key, name in _character_files(film):
         target = project.source_dir / name
         if tree.lexists(target):
             continue
+        where = str(project.sidecar_file or "the settings")
         try:
-            content = tree.read_bytes(root.path, root.inbox / name, limit=CHARACTER_FILE_LIMIT)
-        except (OSError, tree.Refused) as exc:
-            log.get().warning(
-                "a file the sidecar names was not taken", key=key, file=fsutil.printable(name), error=str(exc)
+            content = tree.read_bytes(project.data_folder, inbox / name, limit=CHARACTER_FILE_LIMIT)
+        except FileNotFoundError:
+            return InputError(
+                f"{name} is not beside the script (put it in the inbox with the script, then drop the"
+                " script again)",
+                file=where,
+                key=key,
             )
-            continue
+        except (OSError, tree.Refused) as exc:
+            return InputError(f"{name} cannot be taken: {exc}", file=where, key=key)
         if len(content) > CHARACTER_FILE_LIMIT:
-            log.get().warning("a file the sidecar names is too large", key=key, file=fsutil.printable(name))
-            continue
+            return InputError(f"{name} is over {CHARACTER_FILE_LIMIT >> 20} MB", file=where, key=key)
         fsutil.write_bytes(target, content)
-
-
-def missing_character_files(project: Project, film: Settings) -> InputError | None:
-    """The first file the characters' settings name that is not in source/."""
-    for name, c in film.characters.items():
-        for key, value in (("image", c.image), ("voice.clip", c.voice.clip)):
-            if value and not tree.lexists(project.source_dir / value):
-                return InputError(
-                    f"{value} is not beside the script (put it in the inbox with the script, then drop the"
-                    " script again)",
-                    file=str(project.sidecar_file or "the settings"),
-                    key=f"characters.{name}.{key}",
-                )
     return None
 
 
@@ -233,7 +203,7 @@ def write_project_settings(project: Project, service: list[tuple[str, dict[str, 
     where = str(project.sidecar_file or "the settings")
     for key, missing in backends.problems(film).items():
         return str(InputError(f"cannot be used here: {missing}", file=where, key=key))
-    absent = missing_character_files(project, film)
+    absent = bring_character_files(project, film)
     if absent is not None:
         return str(absent)
     text = fsutil.yaml_text(settings.film_settings_dict(film), header=PROJECT_HEADER).encode("utf-8")

@@ -147,18 +147,19 @@ def run(job: Job) -> None:
         (job.out_dir / "segment.mp4", total - head - tail),
         (job.out_dir / "tail.mp4", tail),
     ]
+    synced = lipsync.on_frames(job.settings)  # a lip-sync model works on these frames
     with backends.use(NAME, job.settings) as backend:
-        if not hasattr(backend, "clip") and not lipsync.on_frames(job.settings):
+        if not hasattr(backend, "clip") and not synced:
             encode(pieces, iter(backend.frames(request)), video)  # the fast path: drawn, mouths and all
             return
         frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
-        if lipsync.on_frames(job.settings):
+        if synced:
             # Closed as soon as the encoder has its frames: the model says what it did, in this step.
             with (
                 backends.use(lipsync.NAME, job.settings) as lips,
-                closing(lips.sync(frames, lipsync.request(job))) as synced,
+                closing(lips.sync(frames, lipsync.request(job))) as redrawn,
             ):
-                encode(pieces, _finished(synced, request), video)
+                encode(pieces, _finished(redrawn, request), video)
         else:
             encode(pieces, _finished(frames, request), video)
 

@@ -61,7 +61,8 @@ def inputs(job: Job) -> dict[str, Any]:
         "seed": spec.seed,
         "size": [job.settings.video.width, job.settings.video.height],
         "looks": _looks(job),
-        "cast": job.fingerprint_of("cast", None),
+        # The characters' reference pictures, where the backend draws from them.
+        **({"cast": job.fingerprint_of("cast", None)} if cast.wanted(job.settings) else {}),
     }
 
 
