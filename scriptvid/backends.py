@@ -40,7 +40,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "camera": "scriptvid.stages.animate.camera:CameraBackend",
         "diffusers": "scriptvid.stages.animate.diffusion:DiffusersAnimateBackend",
     },
-    "voice": {"piper": "scriptvid.stages.voice.piper:PiperBackend"},
+    "voice": {
+        "piper": "scriptvid.stages.voice.piper:PiperBackend",
+        "coqui": "scriptvid.stages.voice.coqui:CoquiBackend",
+    },
     "lipsync": {
         "mouths": "scriptvid.stages.lipsync.mouths:MouthsBackend",
         "musetalk": "scriptvid.stages.lipsync.musetalk:MuseTalkBackend",

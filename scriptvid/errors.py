@@ -28,6 +28,7 @@ class InputError(ScriptvidError):
     """A script or sidecar that cannot be used as it is. Never retried."""
 
     def __init__(self, message: str, *, file: str = "", line: int | None = None, key: str = "") -> None:
+        self.message = message
         self.file = file
         self.line = line
         self.key = key

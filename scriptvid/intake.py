@@ -119,12 +119,13 @@ CHARACTER_FILE_LIMIT = 200 << 20  # a picture or a voice recording; anything lar
 
 def _character_files(film: Settings) -> list[tuple[str, str]]:
     """(key, file name) of each file beside the script the characters' settings name: a picture
-    (`image`) and a recording to clone a voice from (`voice.clip`)."""
+    (`image`) and a recording to clone a voice from (`voice.clip`). A path (voices/ana.wav) is a file
+    inside the project folder, not beside the script: it is not brought."""
     return [
         (f"characters.{name}.{key}", value)
         for name, c in film.characters.items()
         for key, value in (("image", c.image), ("voice.clip", c.voice.clip))
-        if value
+        if value and "/" not in value
     ]
 
 

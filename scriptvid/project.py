@@ -98,6 +98,12 @@ class Project:
     def source_dir(self) -> Path:
         return self.path / "source"
 
+    def character_file(self, name: str) -> Path:
+        """A file that a character's settings name (`image`, `voice.clip`): a bare name is one that was
+        beside the script, copied into source/ when the script was taken; a path is inside the project
+        folder. The settings refuse absolute paths and `..`; read it with `read`, which follows no link."""
+        return self.path / name if "/" in name else self.source_dir / name
+
     @property
     def settings_file(self) -> Path:
         return self.path / "project.yaml"

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -167,6 +168,26 @@ def out_of_memory_named(what: str, smaller: str) -> Iterator[None]:
         raise StageError(
             f"the GPU ran out of memory making {what}; retry with smaller settings ({smaller})"
         ) from None
+
+
+# torch's default generators are one per device and shared by every thread: a library that samples
+# from them (transformers' generate) gives the same output for the same seed only when no other thread
+# seeds or draws from that generator at the same time.
+_generator_locks: dict[str, threading.Lock] = {}
+_generator_locks_lock = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int, device: str) -> Iterator[None]:
+    """torch's generators seeded with `seed`, the one of `device` held alone for the block."""
+    import torch
+
+    key = "cpu" if device == "cpu" else device_name(device)
+    with _generator_locks_lock:
+        lock = _generator_locks.setdefault(key, threading.Lock())
+    with lock:
+        torch.manual_seed(seed)
+        yield
 
 
 def free_memory() -> None:

@@ -131,17 +131,24 @@ def tiny_sd() -> Path:
 def tiny_model(kind: str) -> Path:
     """A tiny model folder with random weights, built once per test session: a builder's name in
     tiny_models.py (stable_diffusion, ltx_image_to_video, stable_video_diffusion, animatediff, musicgen),
-    musetalk (tiny_musetalk.py) or ip_adapter (tiny_ip_adapter.py, for stable_diffusion)."""
+    musetalk (tiny_musetalk.py), ip_adapter (tiny_ip_adapter.py, for stable_diffusion), or xtts and vits
+    (Coqui TTS, tiny_coqui.py)."""
     if kind not in _TINY:
-        pytest.importorskip("diffusers")
+        pytest.importorskip("TTS" if kind in ("xtts", "vits") else "diffusers")
         import tempfile
 
+        import tiny_coqui
         import tiny_ip_adapter
         import tiny_models
         import tiny_musetalk
 
         folder = Path(tempfile.mkdtemp(prefix=f"tiny-{kind}-")) / kind
-        others = {"musetalk": tiny_musetalk.musetalk_folder, "ip_adapter": tiny_ip_adapter.ip_adapter_folder}
+        others = {
+            "musetalk": tiny_musetalk.musetalk_folder,
+            "ip_adapter": tiny_ip_adapter.ip_adapter_folder,
+            "xtts": tiny_coqui.xtts_folder,
+            "vits": tiny_coqui.vits_folder,
+        }
         build = others.get(kind) or getattr(tiny_models, kind)
         _TINY[kind] = build(folder)
     return _TINY[kind]

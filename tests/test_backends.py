@@ -59,6 +59,10 @@ def build(stage: str, name: str, s: settings.Settings | None = None) -> Any:
         section = dataclasses.replace(
             section, model=model, device="cpu", dtype="float32", window=4.0, guidance=1.0
         )
+    if cls.NAME == "coqui" and not section.model:
+        section = dataclasses.replace(
+            section, model=str(tiny_model("xtts")), device="cpu", max_audio_tokens=8
+        )
     if cls.NAME == "musetalk" and not section.model:
         section = dataclasses.replace(
             section, model=str(tiny_model("musetalk")), device="cpu", dtype="float32"
@@ -87,8 +91,11 @@ def test_voice_backends_speak(name: str) -> None:
     audio = backend.speak("Hello, Ben. How are you?", VoiceProfile())
     assert audio.dtype == np.float32 and np.abs(audio).max() <= 1.0
     seconds = audio.size / backend.sample_rate
-    assert 0.8 < seconds < 4.0
-    assert np.sqrt(np.mean(audio**2)) > 0.02
+    if name == "piper":  # a real voice: as long as the words take to say
+        assert 0.8 < seconds < 4.0
+        assert np.sqrt(np.mean(audio**2)) > 0.02
+    else:  # a tiny random model, capped at a few audio tokens: sound, of no particular length
+        assert seconds > 0.1 and np.sqrt(np.mean(audio**2)) > 1e-3
 
 
 @pytest.mark.parametrize("name", sorted(backends.CATALOGUE["lipsync"]))

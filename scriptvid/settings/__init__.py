@@ -24,6 +24,7 @@ import yaml
 from ..errors import ConfigError, InputError
 from .backend_sections import (
     CameraSettings,
+    CoquiSettings,
     DiffusersAnimateSettings,
     DiffusersImageSettings,
     FluidSynthSettings,
@@ -70,6 +71,7 @@ __all__ = [
     "CameraSettings",
     "CharacterSettings",
     "CharacterVoice",
+    "CoquiSettings",
     "DaemonSettings",
     "DiffusersAnimateSettings",
     "DiffusersImageSettings",
@@ -127,6 +129,7 @@ class Settings:
         DiffusersAnimateSettings, "clips made by an image-to-video model"
     )
     piper: PiperSettings = section(PiperSettings, "the Piper voice")
+    coqui: CoquiSettings = section(CoquiSettings, "voices from a Coqui TTS model: cloned or by speaker")
     mouths: MouthsSettings = section(MouthsSettings, "the drawn mouths")
     musetalk: MuseTalkSettings = section(MuseTalkSettings, "lip sync on real frames")
     fluidsynth: FluidSynthSettings = section(FluidSynthSettings, "the composed score")

@@ -75,6 +75,42 @@ class PiperSettings:
 
 
 @dataclass(frozen=True)
+class CoquiSettings:
+    """voice: coqui"""
+
+    model: str = option(
+        "",
+        "a local Coqui TTS model folder: XTTS v2 (config.json, model.pth, vocab.json, speakers_xtts.pth)"
+        " to clone voices from recordings, or VITS (config.json, model_file.pth, its speaker files) with"
+        " speakers by name; nothing is downloaded",
+        service=True,
+    )
+    language: str = option(
+        "en",
+        "the language the lines are spoken in, as the model names it (en, de, fr, es, zh-cn ...)",
+        pattern=r"[a-z]{2,3}(-[a-z]{2})?",
+        pattern_help="a language code such as en or zh-cn",
+    )
+    temperature: float = option(
+        0.75, "sampling temperature of a model that samples its speech (XTTS)", min=0.05, max=1.5
+    )
+    max_audio_tokens: int = option(
+        0,
+        "at most this many audio tokens per sentence (XTTS: 1024 samples at 22 kHz each); 0: the model's own"
+        " limit",
+        min=0,
+        max=10000,
+    )
+    device: str = option(
+        "auto",
+        "where the model runs: auto (cuda when there is one), cpu, cuda or cuda:N",
+        pattern=r"auto|cpu|cuda(:[0-9]+)?",
+        pattern_help="auto, cpu, cuda or cuda:N",
+        service=True,
+    )
+
+
+@dataclass(frozen=True)
 class MouthsSettings:
     """lipsync: mouths"""
 

@@ -85,6 +85,14 @@ class VoiceSettings:
     length_scale: float = option(1.0, "speaking pace for every voice; above 1 is slower", min=0.5, max=2.0)
 
 
+# A file a character's settings name: a name beside the script (copied into the project's source/ when
+# the script is taken), or a relative path inside the project folder; never absolute, never `..`.
+PROJECT_FILE = r"(?![/~])(?!(?:.*/)?\.\.(?:/|$))[^\\\x00]+"
+PROJECT_FILE_HELP = (
+    "a file name beside the script, or a path inside the project folder such as voices/ana.wav"
+)
+
+
 @dataclass(frozen=True)
 class CharacterVoice:
     """How one character sounds; what is left out is handed out so that every character differs."""
@@ -97,9 +105,10 @@ class CharacterVoice:
     speaker: str = option("", "a speaker of a multi-speaker voice model, by its name")
     clip: str = option(
         "",
-        "a recording of the voice to clone (a WAV beside the script; for backends that clone)",
-        pattern=r"[^/\\]+",
-        pattern_help="a file name beside the script",
+        "a recording of the voice to clone (a WAV, 3 to 30 s of one person speaking; for backends that"
+        " clone)",
+        pattern=PROJECT_FILE,
+        pattern_help=PROJECT_FILE_HELP,
     )
 
 
@@ -115,9 +124,9 @@ class CharacterSettings:
     hair: str = option("", "hair", choices=("", "short", "long", "bald", "curly", "bun"), lower=True)
     image: str = option(
         "",
-        "a picture of the character (a file beside the script; for image backends that use one)",
-        pattern=r"[^/\\]+",
-        pattern_help="a file name beside the script",
+        "a picture of the character (for image backends that use one)",
+        pattern=PROJECT_FILE,
+        pattern_help=PROJECT_FILE_HELP,
     )
     voice: CharacterVoice = section(CharacterVoice, "how the character sounds")
 

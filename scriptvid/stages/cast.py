@@ -57,15 +57,27 @@ def _given(job: Job, name: str) -> bytes | None:
     chosen = look(job.film, name).image
     if not chosen:
         return None
-    path = job.project.source_dir / chosen
+    return character_file(job.project, chosen, f"characters.{name}.image", "picture")
+
+
+def character_file(project: Project, chosen: str, key: str, what: str) -> bytes:
+    """The content of a file a character's settings name (see `Project.character_file`), or an
+    InputError naming the setting."""
+    path = project.character_file(chosen)
     if not tree.lexists(path):
+        where = "the project folder" if "/" in chosen else str(project.source_dir)
         raise InputError(
-            f"{chosen} is not in {job.project.source_dir}: put the picture there (or drop it beside the"
-            " script with the script again)",
-            file=str(job.project.settings_file),
-            key=f"characters.{name}.image",
+            f"{chosen} is not in {where}: put the {what} there"
+            + ("" if "/" in chosen else " (or drop it beside the script with the script again)"),
+            file=str(project.settings_file),
+            key=key,
         )
-    return job.project.read(path)
+    try:
+        return project.read(path)
+    except (OSError, tree.Refused) as exc:
+        raise InputError(
+            f"{chosen} cannot be read: {exc}", file=str(project.settings_file), key=key
+        ) from None
 
 
 def inputs(job: Job) -> dict[str, Any]:

@@ -166,10 +166,13 @@ class MusicGenBackend(Backend):
             k: v.to(self.device_used, self.dtype) if v.is_floating_point() else v.to(self.device_used)
             for k, v in inputs.items()
         }
-        torch.manual_seed(seed * 1000 + number)  # sampling draws from torch's generator
         tokens = math.ceil(seconds * self.frame_rate) + self.delay
         what = f"{seconds:.0f} s of music"
-        with torch_models.out_of_memory_named(what, "musicgen.window"), torch.inference_mode():
+        with (
+            torch_models.seeded(seed * 1000 + number, self.device_used),  # generate samples from it
+            torch_models.out_of_memory_named(what, "musicgen.window"),
+            torch.inference_mode(),
+        ):
             values = self.model.generate(
                 **inputs,
                 do_sample=True,

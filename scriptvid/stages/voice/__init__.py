@@ -3,7 +3,9 @@
 Writes `voice/track.wav` (the scene's dialogue, its exact length) and `voice/cues.json` (when each
 line and sentence starts and ends, who says it), which set the scene's length for every stage after.
 Each sentence's speech is kept in `voice/said/`, named after the text, the voice and the backend,
-so an edited line costs the synthesis of that line alone.
+so an edited line costs the synthesis of that line alone. Where the backend clones voices, each
+character's recording (`characters.NAME.voice.clip`) is read from the project and handed to it, and
+its digest is part of what the scene's voice depends on.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ... import backends, fsutil
+from ... import backends, fsutil, log
 from ...audio import write_wav
+from ...errors import InputError
 from ...model import Line
 from ...runner import Job
-from .interface import VoiceProfile
+from ..cast import character_file
+from .interface import Recording, VoiceProfile
 from .profile import cast, delivery
 
 NAME = "voice"
@@ -30,7 +34,7 @@ NAME = "voice"
 
 # Longer sentences are cut at commas or spaces: subtitles stay readable, synthesis stays quick.
 MAX_SENTENCE_CHARS = 220
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])(?=\S)")  # Chinese and Japanese: no space
 _SILENCE = 10 ** (-45 / 20)  # below -45 dBFS counts as silence when trimming
 
 
@@ -51,10 +55,33 @@ def spoken_lines(job: Job) -> list[Line]:
     return [ln for ln in lines if re.search(r"\w", ln.text)]
 
 
+def uses_recordings(job: Job) -> bool:
+    cls, section = backends.configured(NAME, job.settings)
+    uses = getattr(cls, "uses_recordings", None)
+    return bool(uses and uses(section))
+
+
+def recordings(job: Job, profiles: dict[str, VoiceProfile]) -> dict[str, Recording]:
+    """The recording of each character who speaks in this scene and has one, where the backend
+    clones voices (read without following links; an InputError naming the setting when it is not there)."""
+    if not uses_recordings(job):
+        return {}
+    out = {}
+    for character in {ln.character for ln in spoken_lines(job)}:
+        clip = profiles[character].clip
+        if clip:
+            data = character_file(job.project, clip, f"characters.{character}.voice.clip", "recording")
+            digest = hashlib.sha256(data).hexdigest()
+            out[character] = Recording(data, digest, job.project.cast_dir)
+    return out
+
+
 def inputs(job: Job) -> dict[str, Any]:
     profiles = film_cast(job)
     lines = spoken_lines(job)
+    recorded = {name: r.digest for name, r in sorted(recordings(job, profiles).items())}
     return {
+        **({"recordings": recorded} if recorded else {}),  # (none: what earlier films recorded)
         **backends.identity(NAME, job.settings),
         "lines": [[ln.character, ln.text, ln.parenthetical, ln.dual] for ln in lines],
         "profiles": {ln.character: asdict(profiles[ln.character]) for ln in lines},
@@ -98,6 +125,17 @@ def run(job: Job) -> None:
     rate = job.settings.audio.sample_rate
     timing = job.settings.timing
     profiles = film_cast(job)
+    recorded = recordings(job, profiles)
+    unused = sorted(c for c in _speakers(job) if profiles[c].clip and c not in recorded)
+    if unused:
+        log.get().warning(
+            "voice: this backend does not clone voices; the recordings are not used",
+            characters=unused,
+            backend=identity["backend"],
+        )
+    cls, section = backends.configured(NAME, job.settings)
+    limit = getattr(cls, "max_sentence_chars", lambda _: None)(section) or MAX_SENTENCE_CHARS
+    limit = min(limit, MAX_SENTENCE_CHARS)
     folder = job.out_dir / "voice"
     said = folder / "said"
     said.mkdir(parents=True, exist_ok=True)
@@ -115,8 +153,8 @@ def run(job: Job) -> None:
         line_start = start
         at = start
         sentences = [s for s in _SENTENCE.split(line.text.strip()) if s]
-        for sentence in _chunks(sentences, MAX_SENTENCE_CHARS):
-            audio = _spoken(job, identity, sentence, profile, said, kept)
+        for sentence in _chunks(sentences, limit):
+            audio = _spoken(job, identity, line.character, sentence, profile, recorded, said, kept)
             if audio.size == 0:
                 continue
             end = at + audio.size / rate
@@ -156,20 +194,40 @@ def run(job: Job) -> None:
             stale.unlink()
 
 
+def _speakers(job: Job) -> set[str]:
+    return {ln.character for ln in spoken_lines(job)}
+
+
 def _spoken(
-    job: Job, identity: dict[str, Any], sentence: str, profile: VoiceProfile, said: Path, kept: set[Path]
+    job: Job,
+    identity: dict[str, Any],
+    character: str,
+    sentence: str,
+    profile: VoiceProfile,
+    recorded: dict[str, Recording],
+    said: Path,
+    kept: set[Path],
 ) -> np.ndarray:
     """`sentence` spoken with `profile`, trimmed, at the film's rate: from `said/` when it was said
-    before by the same backend and model (the backend is loaded only when something is new)."""
+    before by the same backend and model in the same voice (the backend is loaded only when
+    something is new). A voice the character's settings cannot have is an error naming the setting."""
     rate = job.settings.audio.sample_rate
-    key_parts = [identity, sentence, asdict(profile), rate]
+    recording = recorded.get(character)
+    key_parts = [identity, sentence, asdict(profile), rate, *([recording.digest] if recording else [])]
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
     path = said / f"{key}.f32"
     kept.add(path)
     if path.exists():
         return np.fromfile(path, dtype="<f4")
     with backends.use(NAME, job.settings) as backend:
-        speech = backend.speak(sentence, profile)
+        try:
+            speech = backend.speak(sentence, profile, recording)
+        except InputError as exc:  # the backend names the setting within the character's
+            raise InputError(
+                exc.message,
+                file=str(job.project.settings_file),
+                key=f"characters.{character}.{exc.key}" if exc.key else f"characters.{character}.voice",
+            ) from None
         audio = _resample(_trim(speech), backend.sample_rate, rate).astype("<f4")
     fsutil.write_bytes(path, audio.tobytes())
     return audio

@@ -15,7 +15,8 @@ import numpy as np
 
 from ...backends import Backend
 from ...settings import PiperSettings
-from .interface import VoiceProfile
+from .interface import Recording, VoiceProfile
+from .profile import shift_pitch
 
 
 def _voice_files(settings: PiperSettings) -> tuple[Path, Path]:
@@ -58,8 +59,9 @@ class PiperBackend(Backend):
         self._voice: Any = PiperVoice.load(model, config)
         self.sample_rate = int(self._voice.config.sample_rate)
 
-    def speak(self, text: str, profile: VoiceProfile) -> np.ndarray:
-        """`text` (one sentence or a few) as float32 mono at `self.sample_rate`."""
+    def speak(self, text: str, profile: VoiceProfile, recording: Recording | None = None) -> np.ndarray:
+        """`text` (one sentence or a few) as float32 mono at `self.sample_rate`. One voice: a
+        recording to clone is not used."""
         from piper import SynthesisConfig
 
         shift = 2.0 ** (profile.pitch / 12.0)
@@ -73,7 +75,4 @@ class PiperBackend(Backend):
         if not chunks:
             return np.zeros(0, dtype=np.float32)
         audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-        if shift != 1.0:
-            n = int(len(audio) / shift)
-            audio = np.interp(np.arange(n) * shift, np.arange(len(audio)), audio).astype(np.float32)
-        return audio
+        return shift_pitch(audio, shift)

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 
+import numpy as np
+
 from ...settings import CharacterSettings, CharacterVoice
 from .interface import VoiceProfile
 
@@ -69,3 +71,12 @@ def delivery(profile: VoiceProfile, parenthetical: str) -> VoiceProfile:
                 pitch=profile.pitch + pitch,
             )
     return profile
+
+
+def shift_pitch(audio: np.ndarray, shift: float) -> np.ndarray:
+    """Speech that was spoken `shift` times slower, played `shift` times faster: as long as it was
+    meant to be, `shift` times higher. (One voice becomes a cast this way.)"""
+    if shift == 1.0 or audio.size == 0:
+        return audio
+    n = int(len(audio) / shift)
+    return np.interp(np.arange(n) * shift, np.arange(len(audio)), audio).astype(np.float32)
