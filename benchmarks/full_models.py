@@ -160,7 +160,7 @@ def check_configs() -> list[dict[str, Any]]:
         ("musetalk unet", lambda: UNet2DConditionModel(**muse["unet"])),
         ("musetalk whisper-tiny", lambda: WhisperModel(WhisperConfig(**muse["whisper"]))),
         ("musicgen-small decoder", lambda: MusicgenForCausalLM(MusicgenDecoderConfig(**small["decoder"]))),
-        ("xtts v2 (gpt, decoder, speaker encoder)", _xtts_v2),
+        ("xtts v2", _xtts_v2),
     ]
     out = []
     for name, make in parts:
