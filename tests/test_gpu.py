@@ -112,3 +112,23 @@ def test_music_on_the_gpu() -> None:
     )
     score = backend.score(MusicRequest(duration=2.0, cues=(Cue(0.0, 2.0, 0.5),), mood="calm", seed=1))
     assert score.size == 2 * backend.rate and np.isfinite(score).all()
+
+
+def test_cloned_voices_on_the_gpu(tmp_path: Path) -> None:
+    import hashlib
+
+    from scriptvid.settings import CoquiSettings
+    from scriptvid.stages.voice.coqui import CoquiBackend
+    from scriptvid.stages.voice.interface import Recording, VoiceProfile
+
+    from test_voice_coqui import spoken_wav
+
+    backend = CoquiBackend(CoquiSettings(model=str(tiny_model("xtts")), device="cuda", max_audio_tokens=8))
+    assert next(backend.model.parameters()).is_cuda
+    clip = spoken_wav(0.0)
+    recording = Recording(clip, hashlib.sha256(clip).hexdigest(), tmp_path)
+    said = backend.speak("Hello there.", VoiceProfile(), recording)
+    assert said.size > 0 and np.isfinite(said).all()
+    # What is kept is on the CPU: another worker, on another device, can read it.
+    (kept,) = tmp_path.glob("voice-*.pt")
+    assert not torch.load(kept, weights_only=True)["speaker_embedding"].is_cuda
