@@ -254,17 +254,17 @@ def bench_music(folder: Path, plan: Plan) -> dict[str, Any]:
 def bench_voice(folder: Path, plan: Plan, work: Path) -> dict[str, Any]:
     import hashlib
 
-    import test_voice_coqui
-
     from scriptvid.settings import CoquiSettings
     from scriptvid.stages.voice.coqui import CoquiBackend
     from scriptvid.stages.voice.interface import Recording, VoiceProfile
+
+    import tiny_coqui
 
     cuda = plan.device.startswith("cuda")
     # A random GPT never stops: every sentence runs to the cap, 300 tokens (14 s) on a GPU.
     cap = 300 if cuda else 8
     s = CoquiSettings(model=str(folder), device=plan.device, max_audio_tokens=cap)
-    clip = test_voice_coqui.spoken_wav(0.0)  # real speech, by the Piper voice, as the person's recording
+    clip = tiny_coqui.spoken_wav(0.0)  # real speech, by the Piper voice, as the person's recording
     recording = Recording(clip, hashlib.sha256(clip).hexdigest(), work / "cast")
     sentences = [
         "The sea was calm that morning.",

@@ -121,7 +121,7 @@ def test_cloned_voices_on_the_gpu(tmp_path: Path) -> None:
     from scriptvid.stages.voice.coqui import CoquiBackend
     from scriptvid.stages.voice.interface import Recording, VoiceProfile
 
-    from test_voice_coqui import spoken_wav
+    from tiny_coqui import spoken_wav
 
     backend = CoquiBackend(CoquiSettings(model=str(tiny_model("xtts")), device="cuda", max_audio_tokens=8))
     assert next(backend.model.parameters()).is_cuda

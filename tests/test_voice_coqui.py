@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import shutil
 import time
@@ -23,10 +22,10 @@ from scriptvid.errors import InputError
 from scriptvid.settings import CoquiSettings
 from scriptvid.stages.voice import coqui
 from scriptvid.stages.voice.interface import Recording, VoiceProfile
-from scriptvid.stages.voice.piper import PiperBackend
 from scriptvid.stages.voice.profile import delivery
 
 from conftest import Daemon, ffprobe, project_status, tiny_model, wait_for
+from tiny_coqui import spoken_wav
 
 pytest.importorskip("TTS")
 
@@ -35,21 +34,6 @@ def tiny_settings(kind: str = "xtts", **changes: object) -> CoquiSettings:
     # 8 audio tokens a sentence: the random GPT never stops by itself (0.36 s of audio each).
     base = CoquiSettings(model=str(tiny_model(kind)), device="cpu", max_audio_tokens=8)
     return dataclasses.replace(base, **changes)
-
-
-def spoken_wav(pitch: float) -> bytes:
-    """Three seconds or so of real speech as a WAV file: a person's recording, as far as the model knows."""
-    piper = PiperBackend(settings.Settings().piper)
-    audio = piper.speak(
-        "The sea was calm that morning, and the boats came in early with the tide.", VoiceProfile(pitch=pitch)
-    )
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(piper.sample_rate)
-        wav.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return out.getvalue()
 
 
 def recording(data: bytes, keep: Path) -> Recording:

@@ -6,6 +6,8 @@ with the library's own loading code:
   (the published folder also has dvae.pth, which only fine-tuning reads).
 - VITS multi-speaker (like tts_models/en/vctk/vits): config.json, model_file.pth, speaker_ids.json.
 
+`spoken_wav` makes a person's recording to clone from: real speech, by the Piper voice.
+
 The random models never say anything intelligible, and the random XTTS GPT never emits its stop token:
 it always generates until its cap (`gpt_max_audio_tokens` here, or `max_new_tokens` in the call).
 """
@@ -212,3 +214,27 @@ def _shrink(state: dict, params: set[str], seed: int) -> dict:
         assert sum((n - 1) * s for n, s in zip(sizes, strides, strict=True)) < _SHARED_NUMEL
         out[key] = shared.as_strided(sizes, strides)
     return out
+
+
+def spoken_wav(pitch: float) -> bytes:
+    """Three seconds or so of real speech as a WAV file: a person's recording, as far as the model knows."""
+    import io
+    import wave
+
+    import numpy as np
+
+    from scriptvid import settings
+    from scriptvid.stages.voice.interface import VoiceProfile
+    from scriptvid.stages.voice.piper import PiperBackend
+
+    piper = PiperBackend(settings.Settings().piper)
+    audio = piper.speak(
+        "The sea was calm that morning, and the boats came in early with the tide.", VoiceProfile(pitch=pitch)
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(piper.sample_rate)
+        wav.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    return out.getvalue()
