@@ -14,6 +14,7 @@ from . import backends, fsutil, log, settings, tree
 from .errors import InputError
 from .ledger import Ledger, this_worker
 from .project import (
+    CHARACTER_FILE_LIMIT,
     PROJECT_FOLDERS,
     SCRIPT_SUFFIXES,
     SIDECAR_SUFFIXES,
@@ -112,9 +113,6 @@ def claim(
         sidecar=fsutil.printable(sidecar.name) if sidecar else None,
     )
     return project
-
-
-CHARACTER_FILE_LIMIT = 200 << 20  # a picture or a voice recording; anything larger is not one
 
 
 def _character_files(film: Settings) -> list[tuple[str, str]]:

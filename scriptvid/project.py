@@ -78,6 +78,9 @@ class Root:
         return Project(self.projects / name)
 
 
+CHARACTER_FILE_LIMIT = 200 << 20  # a picture or a voice recording; anything larger is not one
+
+
 @dataclass(frozen=True)
 class Project:
     path: Path

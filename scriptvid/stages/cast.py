@@ -22,7 +22,7 @@ from PIL import Image
 
 from .. import backends, fsutil, tree
 from ..errors import InputError
-from ..project import Project, slugify
+from ..project import CHARACTER_FILE_LIMIT, Project, slugify
 from ..runner import Job
 from ..settings import CharacterSettings, Settings
 
@@ -73,11 +73,16 @@ def character_file(project: Project, chosen: str, key: str, what: str) -> bytes:
             key=key,
         )
     try:
-        return project.read(path)
+        content = project.read(path, limit=CHARACTER_FILE_LIMIT)
     except (OSError, tree.Refused) as exc:
         raise InputError(
             f"{chosen} cannot be read: {exc}", file=str(project.settings_file), key=key
         ) from None
+    if len(content) > CHARACTER_FILE_LIMIT:
+        raise InputError(
+            f"{chosen} is over {CHARACTER_FILE_LIMIT >> 20} MB", file=str(project.settings_file), key=key
+        )
+    return content
 
 
 def inputs(job: Job) -> dict[str, Any]:

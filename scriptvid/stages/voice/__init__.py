@@ -67,7 +67,7 @@ def recordings(job: Job, profiles: dict[str, VoiceProfile]) -> dict[str, Recordi
     if not uses_recordings(job):
         return {}
     out = {}
-    for character in {ln.character for ln in spoken_lines(job)}:
+    for character in _speakers(job):
         clip = profiles[character].clip
         if clip:
             data = character_file(job.project, clip, f"characters.{character}.voice.clip", "recording")
@@ -81,7 +81,8 @@ def inputs(job: Job) -> dict[str, Any]:
     lines = spoken_lines(job)
     recorded = {name: r.digest for name, r in sorted(recordings(job, profiles).items())}
     return {
-        **({"recordings": recorded} if recorded else {}),  # (none: what earlier films recorded)
+        # Only where there are any: the fingerprints of films without recordings stay as they were.
+        **({"recordings": recorded} if recorded else {}),
         **backends.identity(NAME, job.settings),
         "lines": [[ln.character, ln.text, ln.parenthetical, ln.dual] for ln in lines],
         "profiles": {ln.character: asdict(profiles[ln.character]) for ln in lines},
