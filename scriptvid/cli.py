@@ -47,7 +47,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     layers, effective = _service_settings(args, root)
     _check_backends(effective)
     heap.return_freed_memory()
-    Service(root, layers, effective).run()
+    Service(root, layers, effective, workers=not args.no_workers).run()
     return 0
 
 
@@ -55,7 +55,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Workers of one pool, no watcher: where the stages of that pool run on another machine (or
     beside the daemon)."""
     from .daemon import systemd
-    from .daemon.service import open_ledger
+    from .daemon.service import open_ledger, wait_for_queues
     from .pipeline import Pipeline
     from .queue import consumer, make_queues
 
@@ -65,7 +65,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     heap.return_freed_memory()
     root.ensure()
     ledger = open_ledger(root, effective)
-    queues = make_queues(root)
+    queues = make_queues(root, effective.queue)
+    wait_for_queues(queues, effective)
     pipeline = Pipeline(root, ledger, queues, layers, effective.daemon.retries)
     workers = args.workers or (
         effective.daemon.gpu_workers if args.pool == "gpu" else effective.daemon.workers
@@ -246,7 +247,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     removed = project.uncancel()
     if removed:
         print(f"{args.name}: CANCEL ({removed}) taken away")
-    run = Pipeline(root, ledger, make_queues(root), layers).start(args.name, reason="scriptvid resume")
+    queues = make_queues(root, effective.queue)
+    run = Pipeline(root, ledger, queues, layers).start(args.name, reason="scriptvid resume")
     print(f"{args.name}: queued (run {run}); a running daemon picks it up")
     return 0
 
@@ -308,9 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"scriptvid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("daemon", parents=[common], help="watch the inbox and render what arrives").set_defaults(
-        func=cmd_daemon
+    p = sub.add_parser("daemon", parents=[common], help="watch the inbox and render what arrives")
+    p.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="only the watcher and the bookkeeping: the steps run on `scriptvid worker` processes",
     )
+    p.set_defaults(func=cmd_daemon)
     p = sub.add_parser("worker", parents=[common], help="run the steps of one pool (no watcher)")
     p.add_argument("--pool", choices=("cpu", "gpu"), required=True)
     p.add_argument("--workers", type=int, default=0, help="threads (default: daemon.workers / gpu_workers)")

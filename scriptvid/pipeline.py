@@ -121,13 +121,23 @@ class Pipeline:
         return number
 
     def enqueue(self, steps: list[Ready], delay: float = 0.0) -> None:
+        """Hand the steps to their pool's queue. A queue out of reach (a Redis restarting) loses
+        nothing: the steps are queued in the ledger, and the daemon hands them out again."""
         for step in steps:
             task = self.tasks[self._pool(step)][step.stage]
             priority = self._priority(step)
-            if delay:
-                task.schedule((step.id,), delay=delay, priority=priority)
-            else:
-                task(step.id, priority=priority)
+            try:
+                if delay:
+                    task.schedule((step.id,), delay=delay, priority=priority)
+                else:
+                    task(step.id, priority=priority)
+            except Exception as exc:  # redis's and huey's errors of a queue out of reach
+                log.get().warning(
+                    "step not handed to its queue; it is handed out again later",
+                    stage=step.stage,
+                    step=step.id,
+                    error=str(exc)[:200],
+                )
 
     def _pool(self, step: Ready) -> str:
         """The pool of the step's workers: `gpu` only for a gpu step whose backend runs on a GPU."""
@@ -224,9 +234,15 @@ class Pipeline:
         """Hand out again what no worker has: steps whose worker stopped (taken over), and queued
         steps that are not in their queue (a crash between a transition and its enqueue)."""
         self.enqueue(self.ledger.take_over())
-        waiting = {
-            int(t.args[0]) for huey in self.queues.values() for t in (*huey.pending(), *huey.scheduled())
-        }
+        try:
+            waiting = {
+                int(t.args[0]) for huey in self.queues.values() for t in (*huey.pending(), *huey.scheduled())
+            }
+        except Exception as exc:  # a queue out of reach: asked again at the next look
+            log.get().warning("the queues cannot be read now", error=str(exc)[:200])
+            return
+        # (A step a worker took from its queue a moment ago and has not begun yet is queued once more:
+        # the ledger gives it to one worker only, the other drops it.)
         self.enqueue([r for r in self.ledger.queued() if r.id not in waiting])
 
 

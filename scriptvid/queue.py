@@ -1,19 +1,28 @@
-"""The queues: one Huey queue per pool (cpu, gpu), on SQLite in the data folder (one file, nothing
-to run). The ledger decides what runs; the queues only carry step numbers to the workers."""
+"""The queues: one Huey queue per pool (cpu, gpu). On one machine, SQLite in the data folder (one
+file, nothing to run); for a cluster (`queue.url: redis://...`), Huey's Redis storage with
+priorities, shared by every daemon and worker. The ledger decides what runs; the queues only carry
+step numbers to the workers, so a queue that loses what it held (Redis restarted without its
+snapshot) loses nothing: the daemon hands out again what the ledger has queued and no queue holds."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, SqliteHuey
 
+from .errors import ConfigError
 from .graph import CPU, GPU
 from .project import Root
+from .settings import QueueSettings
 
 POOLS = (CPU, GPU)
 
 
-def make_queues(root: Root) -> dict[str, Huey]:
+def make_queues(root: Root, settings: QueueSettings | None = None) -> dict[str, Huey]:
+    if settings is not None and settings.url:
+        return _redis_queues(settings)
     # results=False: steps report to the ledger, not to Huey's result store.
     # timeout: a worker waits this long for a database lock before the task is retried.
     return {
@@ -22,6 +31,51 @@ def make_queues(root: Root) -> dict[str, Huey]:
         )
         for pool in POOLS
     }
+
+
+def secret(env: str, file: str, key: str) -> str | None:
+    """A password from the environment variable `env`, or else the first line of `file` (named by
+    the setting `key`); None when neither is given."""
+    if os.environ.get(env):
+        return os.environ[env]
+    if not file:
+        return None
+    try:
+        return Path(file).read_text("utf-8").splitlines()[0].strip() if Path(file).stat().st_size else ""
+    except (OSError, UnicodeDecodeError, IndexError) as exc:
+        raise ConfigError(f"{file} cannot be read: {exc.__class__.__name__}", key=key) from None
+
+
+def _redis_queues(settings: QueueSettings) -> dict[str, Huey]:
+    try:
+        from huey import PriorityRedisHuey
+        from redis import ConnectionPool
+    except ImportError:
+        raise ConfigError(
+            "the redis package is missing: pip install 'scriptvid[cluster]'", key="queue.url"
+        ) from None
+    # One pool of connections for both queues; a connection that died with its server is noticed
+    # before it is used (health checks) and every call gives up after a few seconds, so that a
+    # Redis restart costs a worker a few failed polls, not a hang.
+    connections = ConnectionPool.from_url(
+        settings.url,
+        password=secret("REDIS_PASSWORD", settings.password_file, "queue.password_file"),
+        health_check_interval=5,
+        socket_connect_timeout=5,
+        socket_timeout=10,
+        retry_on_timeout=True,
+    )
+    return {
+        pool: PriorityRedisHuey(
+            name=f"scriptvid-{pool}", connection_pool=connections, results=False, utc=True, blocking=False
+        )
+        for pool in POOLS
+    }
+
+
+def where(settings: QueueSettings) -> str:
+    """The queue's place for logs and messages: never a password (the URL cannot hold one)."""
+    return settings.url or "queue.db"
 
 
 def consumer(huey: Huey, workers: int) -> Any:

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import signal
 import stat
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .. import fsutil, intake, log, proc, tree
+from ..errors import ConfigError
 from ..graph import CPU, GPU
 from ..ledger import Ledger
 from ..pipeline import STEPS, Pipeline, cancel
 from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
-from ..queue import consumer, make_queues
+from ..queue import consumer, make_queues, where
 from ..settings import Settings
 from . import systemd
 from .watcher import InboxWatcher, ProjectsWatcher
@@ -36,19 +39,53 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # the names `slugify` gives project fo
 
 
 def open_ledger(root: Root, settings: Settings) -> Ledger:
-    return Ledger.open(root.path, settings.ledger.url, STEPS, settings.ledger.lease_seconds)
+    """The ledger; a server out of reach at start is waited for (saying so once a minute, and telling
+    systemd to wait rather than restart the service in a loop)."""
+    s = settings.ledger
+    return _waiting_for(
+        f"the ledger at {s.url}",
+        lambda: Ledger.open(root.path, s.url, STEPS, s.lease_seconds, s.password_file),
+        bool(s.url),
+    )
+
+
+def wait_for_queues(queues: dict[str, Any], settings: Settings) -> None:
+    """A Redis server out of reach at start is waited for, as the ledger's is."""
+    if settings.queue.url:
+        _waiting_for(f"the queues at {where(settings.queue)}", lambda: queues[CPU].storage.conn.ping(), True)
+
+
+def _waiting_for(what: str, connect: Callable[[], Any], server: bool) -> Any:
+    said = -math.inf
+    while True:
+        try:
+            return connect()
+        except Exception as exc:  # peewee's and redis's errors of a server out of reach
+            if not server or isinstance(exc, ConfigError):
+                raise
+            if time.monotonic() - said >= 60:
+                log.get().error(f"{what} is out of reach; trying again", error=str(exc).strip()[:300])
+                said = time.monotonic()
+            systemd.notify("EXTEND_TIMEOUT_USEC=30000000", f"STATUS=waiting for {what}")
+            time.sleep(2)
 
 
 class Service:
     def __init__(
-        self, root: Root, service_layers: list[tuple[str, dict[str, Any]]], settings: Settings
+        self,
+        root: Root,
+        service_layers: list[tuple[str, dict[str, Any]]],
+        settings: Settings,
+        workers: bool = True,
     ) -> None:
         self.root = root
         self.layers = service_layers
         self.settings = settings
         root.ensure()
         self.ledger = open_ledger(root, settings)
-        self.queues = make_queues(root)
+        self.queues = make_queues(root, settings.queue)
+        wait_for_queues(self.queues, settings)
+        self.workers = workers  # False: the watcher and the bookkeeping only (the workers run elsewhere)
         self.pipeline = Pipeline(root, self.ledger, self.queues, service_layers, settings.daemon.retries)
         self.watcher = InboxWatcher(
             root.inbox, settings.watch.stable_seconds, settings.watch.poll, settings.watch.poll_interval
@@ -64,10 +101,14 @@ class Service:
 
     def run(self) -> None:
         logger = log.get()
-        consumers: list[Any] = [
-            consumer(self.queues[CPU], self.settings.daemon.workers),
-            consumer(self.queues[GPU], self.settings.daemon.gpu_workers),
-        ]
+        consumers: list[Any] = (
+            [
+                consumer(self.queues[CPU], self.settings.daemon.workers),
+                consumer(self.queues[GPU], self.settings.daemon.gpu_workers),
+            ]
+            if self.workers
+            else []
+        )
         for c in consumers:
             c.start()
         # Huey installs its own handlers in start(); ours replace them and only set a flag.
@@ -90,8 +131,10 @@ class Service:
                 try:
                     self.tick()
                     if time.monotonic() - looked >= LOOK:
-                        self.pipeline.enqueue(self.ledger.take_over())
+                        # Steps of workers that stopped, and queued steps no queue holds (a Redis
+                        # restarted without its snapshot, or out of reach when they were queued).
                         looked = time.monotonic()
+                        self.pipeline.recover()
                 except Exception as exc:  # one file or one look gone wrong must not stop the service
                     logger.error(
                         "daemon loop failed; going on", error=repr(exc), traceback=traceback.format_exc()

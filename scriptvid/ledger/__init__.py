@@ -37,6 +37,7 @@ from .models import (
     open_database,
     step_with_run,
 )
+from .patience import patient
 from .workers import this_worker, worker_gone
 
 __all__ = ["Claim", "Ledger", "Ready", "this_worker", "worker_gone"]
@@ -69,6 +70,7 @@ def _refusal(run: RunRow) -> str:
     return "ended" if run.state not in ACTIVE else "taken"
 
 
+@patient
 class Ledger(InboxClaims, Leases):
     def __init__(
         self, db: peewee.DatabaseProxy, table: Table, projects: Path, lease_seconds: float = 30.0
@@ -79,9 +81,11 @@ class Ledger(InboxClaims, Leases):
         self.lease = lease_seconds
 
     @classmethod
-    def open(cls, root_path: Path, url: str, table: Table, lease_seconds: float = 30.0) -> Ledger:
+    def open(
+        cls, root_path: Path, url: str, table: Table, lease_seconds: float = 30.0, passfile: str = ""
+    ) -> Ledger:
         """The ledger of the data folder at `root_path` (one per process: the tables are bound to it)."""
-        open_database(url, root_path / "ledger.db")
+        open_database(url, root_path / "ledger.db", passfile)
         return cls(database, table, root_path / "projects", lease_seconds)
 
     # -- transactions and the view ------------------------------------------------------------
@@ -299,7 +303,14 @@ class Ledger(InboxClaims, Leases):
                     fingerprint=fingerprint,
                     result=json.dumps(result),
                     made=now,
-                ).on_conflict_replace().execute()
+                ).on_conflict(  # (an upsert both SQLite and PostgreSQL speak; REPLACE is SQLite's own)
+                    conflict_target=[OutputRow.project, OutputRow.stage, OutputRow.scene],
+                    update={
+                        OutputRow.fingerprint: fingerprint,
+                        OutputRow.result: json.dumps(result),
+                        OutputRow.made: now,
+                    },
+                ).execute()
             if step.state != "running" or step.worker != worker:
                 return []  # taken over meanwhile (its lease ran out): the new holder reports
             step.state, step.fingerprint, step.finished, step.lease_until = kind, fingerprint, now, None

@@ -21,11 +21,15 @@ class _Row(peewee.Model):
         legacy_table_names = False
 
 
+# Times are seconds since the epoch in DoubleField: FloatField is single precision (REAL) on
+# PostgreSQL, which keeps a timestamp only to within 128 seconds: leases would run out at random.
+
+
 class ProjectRow(_Row):
     name = peewee.CharField(primary_key=True)
     title = peewee.TextField(default="")
     source = peewee.TextField(default="")
-    created = peewee.FloatField()
+    created = peewee.DoubleField()
     renders = peewee.IntegerField(default=0)  # films published
     outputs = peewee.TextField(default="{}")  # JSON: kind -> path in the outbox
 
@@ -45,9 +49,9 @@ class RunRow(_Row):
     # queued, running, completed, failed, cancelled; superseded when a newer run started
     state = peewee.CharField(default="queued")
     scenes = peewee.TextField(default="[]")  # JSON: the scene folders in order, once parse has said
-    queued = peewee.FloatField()
-    started = peewee.FloatField(null=True)
-    finished = peewee.FloatField(null=True)
+    queued = peewee.DoubleField()
+    started = peewee.DoubleField(null=True)
+    finished = peewee.DoubleField(null=True)
 
     class Meta:
         table_name = "run"
@@ -76,10 +80,10 @@ class StepRow(_Row):
     error = peewee.TextField(default="")  # why it failed, when it did
     fingerprint = peewee.CharField(default="")
     worker = peewee.CharField(default="")  # who holds it while it runs
-    lease_until = peewee.FloatField(null=True)  # and until when, unless renewed
-    queued = peewee.FloatField(null=True)
-    started = peewee.FloatField(null=True)
-    finished = peewee.FloatField(null=True)
+    lease_until = peewee.DoubleField(null=True)  # and until when, unless renewed
+    queued = peewee.DoubleField(null=True)
+    started = peewee.DoubleField(null=True)
+    finished = peewee.DoubleField(null=True)
 
     class Meta:
         table_name = "step"
@@ -100,7 +104,7 @@ class OutputRow(_Row):
     scene = peewee.CharField(default="")
     fingerprint = peewee.CharField()
     result = peewee.TextField(default="{}")
-    made = peewee.FloatField()
+    made = peewee.DoubleField()
 
     class Meta:
         table_name = "output"
@@ -116,7 +120,7 @@ class ClaimRow(_Row):
     identity = peewee.CharField()  # inode, size and mtime: which file of that name
     project = peewee.CharField()
     worker = peewee.CharField()
-    at = peewee.FloatField()
+    at = peewee.DoubleField()
 
     class Meta:
         table_name = "claim"
@@ -125,8 +129,9 @@ class ClaimRow(_Row):
 TABLES = (ProjectRow, RunRow, StepRow, OutputRow, ClaimRow)
 
 
-def open_database(url: str, default: Path) -> peewee.Database:
-    """The ledger's database: `url` (postgresql://...), or SQLite at `default` when empty."""
+def open_database(url: str, default: Path, passfile: str = "") -> peewee.Database:
+    """The ledger's database: `url` (postgresql://..., its password from libpq's usual places or
+    `passfile`), or SQLite at `default` when empty."""
     db: Any
     if not url:
         # WAL lets readers (status.json, `scriptvid status`) go on while a transition writes;
@@ -141,7 +146,7 @@ def open_database(url: str, default: Path) -> peewee.Database:
         from playhouse.db_url import connect
 
         try:
-            db = connect(url)
+            db = connect(url, **({"passfile": passfile} if passfile else {}))
         except ImportError as exc:  # peewee's PostgreSQL driver
             raise ConfigError(
                 f"{exc.name or 'psycopg2'} is missing for PostgreSQL: run `pip install psycopg2-binary`",

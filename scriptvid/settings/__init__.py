@@ -57,6 +57,7 @@ from .sections import (
     LedgerSettings,
     LimitSettings,
     MusicSettings,
+    QueueSettings,
     SubtitleSettings,
     TimingSettings,
     TransitionSettings,
@@ -84,6 +85,7 @@ __all__ = [
     "MusicSettings",
     "OllamaSettings",
     "PiperSettings",
+    "QueueSettings",
     "Settings",
     "StoryboardSettings",
     "SubtitleSettings",
@@ -138,6 +140,7 @@ class Settings:
     watch: WatchSettings = section(WatchSettings, "the inbox watcher", service=True)
     daemon: DaemonSettings = section(DaemonSettings, "the daemon's workers", service=True)
     ledger: LedgerSettings = section(LedgerSettings, "the ledger of runs and steps", service=True)
+    queue: QueueSettings = section(QueueSettings, "the queues that carry steps to the workers", service=True)
 
 
 def validate(data: Mapping[str, Any], file: str, *, error: type = ConfigError) -> None:

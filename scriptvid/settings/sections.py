@@ -177,11 +177,30 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    url: str = option(
+        "",
+        "where the queues of steps live: empty for queue.db (SQLite) in the data folder, or"
+        " redis://host:6379/0 for a cluster (the password from REDIS_PASSWORD or queue.password_file)",
+        pattern=r"(rediss?|unix)://[^\s@]+",
+        pattern_help="empty, or redis://host:port/db without a password (REDIS_PASSWORD or a file has it)",
+    )
+    password_file: str = option("", "a file that holds the Redis password (read at start; never logged)")
+
+
+@dataclass(frozen=True)
 class LedgerSettings:
     url: str = option(
         "",
         "where the ledger of runs and steps lives: empty for ledger.db (SQLite) in the data folder,"
-        " or postgresql://user@host/db (the password from PGPASSWORD or ~/.pgpass)",
+        " or postgresql://user@host:5432/db for a cluster (the password from PGPASSWORD, ~/.pgpass or"
+        " ledger.password_file)",
+        pattern=r"postgres(ql)?://([^\s:@/]*@)?[^\s@]*",
+        pattern_help="empty, or postgresql://user@host:port/db without a password (give it in PGPASSWORD or"
+        " a file)",
+    )
+    password_file: str = option(
+        "", "a password file for PostgreSQL, in ~/.pgpass's format (read by libpq; never logged)"
     )
     lease_seconds: float = option(
         30.0,

@@ -1,0 +1,211 @@
+"""The cluster with its real servers: the queues on Redis, the ledger on PostgreSQL, and separate
+processes as separate machines on one shared data folder: a daemon that only watches and keeps the
+books, and workers (`scriptvid worker`) that run the steps. Every film is made, every step once,
+through a worker killed with SIGKILL mid-animation and through each server restarted mid-render;
+the password never shows in a log or a status.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import PostgresServer, RedisServer
+
+from conftest import REPO, Daemon, ffprobe, project_status, wait_for
+
+pytestmark = pytest.mark.slow
+pytest.importorskip("redis")
+pytest.importorskip("psycopg2")
+
+PASSWORD = "s3cret-for-the-queue"
+SCRIPT = (REPO / "examples" / "the-lighthouse.fountain").read_text()
+
+
+class Process(Daemon):
+    """A scriptvid command as its own process (a machine of the cluster), logging to its own file."""
+
+    def __init__(self, root: Path, command: list[str], name: str, env: dict[str, str]) -> None:
+        super().__init__(root, env)
+        self.command = command
+        self.log = root / f"{name}.log"
+
+    def start(self) -> Process:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "scriptvid", *self.command, "--root", str(self.root)],
+                stdout=log,
+                stderr=log,
+                env=self.env,
+                cwd=REPO,
+            )
+        return self
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[RedisServer, PostgresServer]]:
+    redis, postgres = RedisServer(password=PASSWORD), PostgresServer()
+    redis.start()
+    postgres.start()
+    yield redis, postgres
+    redis.stop()
+    postgres.remove()
+
+
+def cluster_root(data_root: Path, redis: RedisServer, postgres: PostgresServer) -> Path:
+    (data_root / "config" / "scriptvid.yaml").write_text(
+        "video: {width: 320, height: 180, fps: 12, preset: ultrafast}\n"
+        "watch: {stable_seconds: 0.5}\n"
+        f"queue: {{url: '{redis.url}'}}\n"
+        f"ledger: {{url: '{postgres.url}', lease_seconds: 5}}\n"
+    )
+    return data_root
+
+
+def environment(**more: str) -> dict[str, str]:
+    return {"REDIS_PASSWORD": PASSWORD, **more}
+
+
+def running_steps(postgres: PostgresServer, stage: str) -> list[str]:
+    """The workers running a step of `stage` now, as the ledger says."""
+    import psycopg2
+
+    with psycopg2.connect(postgres.url) as conn, conn.cursor() as cur:
+        cur.execute("select worker from step where stage = %s and state = 'running'", (stage,))
+        return [row[0] for row in cur.fetchall()]
+
+
+def finished(root: Path, names: list[str], timeout: float) -> dict[str, dict]:
+    def all_ended() -> dict[str, dict] | None:
+        states = {n: project_status(root, n) for n in names}
+        ended = all(s.get("state") in ("completed", "failed", "cancelled") for s in states.values())
+        return states if ended else None
+
+    return wait_for(all_ended, timeout, f"{len(names)} films")
+
+
+def steps_done(project: Path) -> Counter[tuple[str, str]]:
+    """(stage, scene) of every stage that finished (made its output), from the project's event log."""
+    events = [json.loads(line) for line in (project / "logs" / "events.jsonl").read_text().splitlines()]
+    return Counter((e["stage"], e.get("scene", "")) for e in events if e.get("event") == "stage finished")
+
+
+def assert_each_step_once(root: Path, name: str, status: dict) -> None:
+    assert status["state"] == "completed", status.get("errors")
+    assert status["renders"] == 1
+    done = steps_done(root / "projects" / name)
+    assert done and max(done.values()) == 1, [k for k, n in done.items() if n > 1]
+    assert Counter(stage for stage, _ in done)["animate"] == len(status["scenes"])
+    assert float(ffprobe(root / "outbox" / f"{name}.mp4")["format"]["duration"]) > 5
+
+
+def test_a_watching_daemon_and_two_workers_make_every_film_once_through_a_killed_worker(
+    data_root: Path, servers: tuple[RedisServer, PostgresServer]
+) -> None:
+    _, postgres = servers
+    root = cluster_root(data_root, *servers)
+    env = environment(SCRIPTVID_TEST_DELAY="animate:2")
+    daemon = Process(root, ["daemon", "--no-workers"], "daemon", env).start()
+    workers = [
+        Process(root, ["worker", "--pool", "cpu", "--workers", "2"], f"worker{i}", env).start()
+        for i in (1, 2)
+    ]
+    names = [f"film-{i}" for i in range(3)]
+    try:
+        wait_for(lambda: "daemon ready" in daemon.log.read_text(errors="replace"), 60, "the daemon")
+        for name in names:
+            (root / "inbox" / f"{name}.fountain").write_text(SCRIPT)
+        # A worker killed in the middle of an animation, as a machine that loses its power.
+        busy = wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        pid = int(busy[0].split("/")[1])
+        victim = next(w for w in workers if w.proc is not None and w.proc.pid == pid)
+        killed_at = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        victim.proc.wait(10)  # type: ignore[union-attr]
+        taken = wait_for(
+            lambda: any(e.get("event") == "step taken over: its worker stopped" for e in daemon.events()),
+            60,
+            "the killed worker's steps to be taken over",
+        )
+        print(f"\ntakeover {time.monotonic() - killed_at:.1f} s after the kill (lease 5 s)")
+        assert taken
+        states = finished(root, names, 600)
+    finally:
+        for p in (daemon, *workers):
+            if p.alive():
+                p.stop()
+    for name in names:
+        assert_each_step_once(root, name, states[name])
+    # Each script taken once, and the secret nowhere a person or a log reader would see it.
+    assert sorted(p.name for p in (root / "projects").iterdir()) == names
+    for text in [p.log.read_text(errors="replace") for p in (daemon, *workers)] + [
+        (root / "projects" / n / "status.json").read_text() for n in names
+    ]:
+        assert PASSWORD not in text
+
+
+def test_the_servers_restarted_mid_render_lose_no_step(
+    data_root: Path, servers: tuple[RedisServer, PostgresServer]
+) -> None:
+    redis, postgres = servers
+    root = cluster_root(data_root, *servers)
+    env = environment(SCRIPTVID_TEST_DELAY="animate:1.5")
+    daemon = Process(root, ["daemon", "--no-workers"], "daemon", env).start()
+    worker = Process(root, ["worker", "--pool", "cpu", "--workers", "2"], "worker", env).start()
+    names = ["restarted-a", "restarted-b"]
+    try:
+        wait_for(lambda: "daemon ready" in daemon.log.read_text(errors="replace"), 60, "the daemon")
+        for name in names:
+            (root / "inbox" / f"{name}.fountain").write_text(SCRIPT)
+        wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        # Redis without a snapshot: every queued task is gone when it comes back.
+        redis.restart()
+        wait_for(lambda: running_steps(postgres, "animate"), 120, "an animation after Redis's restart")
+        postgres.restart()
+        states = finished(root, names, 600)
+        assert daemon.alive() and worker.alive()
+    finally:
+        for p in (daemon, worker):
+            if p.alive():
+                p.stop()
+    for name in names:
+        assert_each_step_once(root, name, states[name])
+    logs = daemon.log.read_text(errors="replace") + worker.log.read_text(errors="replace")
+    assert "out of reach" in logs  # it was said, and it went on
+
+
+def test_a_server_out_of_reach_at_start_is_waited_for_not_a_crash_loop(data_root: Path) -> None:
+    redis = RedisServer(password=PASSWORD)
+    postgres = PostgresServer()
+    root = cluster_root(data_root, redis, postgres)
+    daemon = Process(root, ["daemon"], "daemon", environment()).start()
+    try:
+        wait_for(
+            lambda: "is out of reach; trying again" in daemon.log.read_text(errors="replace"),
+            60,
+            "the message",
+        )
+        assert daemon.alive()
+        postgres.start()
+        redis.start()
+        wait_for(
+            lambda: "daemon ready" in daemon.log.read_text(errors="replace"),
+            60,
+            "the daemon, once they are up",
+        )
+        shutil.copy(REPO / "examples" / "the-lighthouse.fountain", root / "inbox" / "late.fountain")
+        st = finished(root, ["late"], 300)["late"]
+        assert st["state"] == "completed", st.get("errors")
+    finally:
+        if daemon.alive():
+            daemon.stop()
+        redis.stop()
+        postgres.remove()
