@@ -209,3 +209,45 @@ def test_a_server_out_of_reach_at_start_is_waited_for_not_a_crash_loop(data_root
             daemon.stop()
         redis.stop()
         postgres.remove()
+
+
+def test_two_daemons_on_one_inbox_take_each_of_twenty_scripts_exactly_once(
+    data_root: Path, servers: tuple[RedisServer, PostgresServer]
+) -> None:
+    root = cluster_root(data_root, *servers)
+    daemons = [Process(root, ["daemon"], f"daemon{i}", environment()).start() for i in (1, 2)]
+    names = [f"short-{i:02}" for i in range(20)]
+    try:
+        wait_for(
+            lambda: all("daemon ready" in d.log.read_text(errors="replace") for d in daemons),
+            60,
+            "the daemons",
+        )
+        for i, name in enumerate(names):  # dropped together, as a copy of a folder onto the share
+            (root / "inbox" / f"{name}.fountain").write_text(
+                f"INT. ROOM {i} - DAY\n\nANNA\nThis is film {i}.\n"
+            )
+        states = finished(root, names, 900)
+        assert all(d.alive() for d in daemons)
+    finally:
+        for d in daemons:
+            if d.alive():
+                d.stop()
+    assert sorted(p.name for p in (root / "projects").iterdir()) == names
+    assert list((root / "inbox").iterdir()) == []
+    taken = Counter()
+    for d in daemons:
+        for line in d.log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and json.loads(line).get("event") == "script taken from the inbox":
+                taken[json.loads(line)["project"]] += 1
+    assert taken == Counter({n: 1 for n in names})
+    for name in names:
+        assert states[name]["state"] == "completed", states[name].get("errors")
+        assert states[name]["renders"] == 1
+        done = steps_done(root / "projects" / name)
+        assert max(done.values()) == 1 and done[("publish", "")] == 1
+    # Both daemons did some of the work: the queue is shared.
+    print(
+        "\nscripts taken per daemon:",
+        [d.log.read_text().count("script taken from the inbox") for d in daemons],
+    )

@@ -573,3 +573,24 @@ def test_random_names_links_and_kinds_never_stop_the_daemon_or_leak(data_root: P
     assert touches.events == [], "the daemon reached outside the data folder"
     assert snapshot(outside.path) == outside.before, "something outside the data folder was written"
     assert SECRET not in all_text_under(data_root / "outbox")
+
+
+def test_an_inbox_on_a_network_filesystem_is_polled_unless_the_settings_say_otherwise(tmp_path: Path) -> None:
+    from scriptvid.daemon.watcher import filesystem_of, should_poll
+
+    share, local = tmp_path / "share" / "inbox", tmp_path / "disk" / "inbox"
+    for folder in (share, local):
+        folder.mkdir(parents=True)
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda1 / ext4 rw 0 0\n"
+        f"fileserver:/export {tmp_path / 'share'} nfs4 rw,vers=4.2 0 0\n"
+        f"//nas/films {tmp_path / 'share' / 'inbox' / 'sub'} cifs rw 0 0\n"
+    )
+    assert filesystem_of(share, str(mounts)) == "nfs4"  # the longest mount point that holds it
+    assert filesystem_of(share / "sub", str(mounts)) == "cifs"
+    assert filesystem_of(local, str(mounts)) == "ext4"
+    assert filesystem_of(local, str(tmp_path / "no-such-table")) == ""
+    # This machine's own table: the tests' folders are not on a network share.
+    assert should_poll(local, None) is (filesystem_of(local) in ("nfs", "nfs4", "cifs", "fuse.sshfs"))
+    assert should_poll(local, True) and not should_poll(local, False)

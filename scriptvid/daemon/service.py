@@ -30,7 +30,7 @@ from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
 from ..queue import consumer, make_queues, where
 from ..settings import Settings
 from . import systemd
-from .watcher import InboxWatcher, ProjectsWatcher
+from .watcher import InboxWatcher, ProjectsWatcher, filesystem_of, should_poll
 
 TICK = 0.25
 LOOK = 5.0  # seconds between looks for steps whose worker stopped
@@ -87,11 +87,11 @@ class Service:
         wait_for_queues(self.queues, settings)
         self.workers = workers  # False: the watcher and the bookkeeping only (the workers run elsewhere)
         self.pipeline = Pipeline(root, self.ledger, self.queues, service_layers, settings.daemon.retries)
-        self.watcher = InboxWatcher(
-            root.inbox, settings.watch.stable_seconds, settings.watch.poll, settings.watch.poll_interval
-        )
+        watch = settings.watch
+        self.polls = should_poll(root.inbox, watch.poll), should_poll(root.projects, watch.poll)
+        self.watcher = InboxWatcher(root.inbox, watch.stable_seconds, self.polls[0], watch.poll_interval)
         self.projects_watcher = ProjectsWatcher(
-            root.projects, SETTLE_SECONDS, settings.watch.poll, settings.watch.poll_interval
+            root.projects, SETTLE_SECONDS, self.polls[1], watch.poll_interval
         )
         self.stop_requested = threading.Event()
         self._reported: set[Path] = set()  # lone sidecars already reported
@@ -123,7 +123,8 @@ class Service:
             "daemon ready",
             root=str(self.root.path),
             workers=self.settings.daemon.workers,
-            poll=self.settings.watch.poll,
+            poll=self.polls[0],
+            filesystem=filesystem_of(self.root.inbox) or "unknown",
         )
         looked = time.monotonic()
         try:

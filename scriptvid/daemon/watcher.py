@@ -21,6 +21,59 @@ from watchdog.observers.polling import PollingObserver
 from .. import log
 from ..project import is_ignored_name
 
+# Filesystems whose changes made on another machine raise no inotify event here.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "ncpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.glusterfs",
+        "fuse.rclone",
+        "fuse.s3fs",
+        "fuse.cephfs",
+        "fuse.davfs2",
+        "fuse.gcsfuse",
+    }
+)
+
+
+def filesystem_of(folder: Path, mounts: str = "/proc/mounts") -> str:
+    """The type of the filesystem that holds `folder` (the mount table's longest matching mount
+    point), or "" when the table cannot be read."""
+    try:
+        table = Path(mounts).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    real = str(folder.resolve())
+    best, kind = "", ""
+    for line in table:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")  # the table escapes spaces
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def should_poll(folder: Path, setting: bool | None) -> bool:
+    """Poll where the setting says so, or, left to the daemon, where the folder is on a network
+    filesystem: a file written there by another machine raises no event on this one."""
+    return setting if setting is not None else filesystem_of(folder) in NETWORK_FILESYSTEMS
+
 
 @dataclass
 class _Seen:

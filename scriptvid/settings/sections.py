@@ -157,7 +157,11 @@ class LimitSettings:
 @dataclass(frozen=True)
 class WatchSettings:
     stable_seconds: float = option(1.0, "a file must keep its size and mtime this long", min=0.0, max=600.0)
-    poll: bool = option(False, "poll the inbox instead of using inotify (network filesystems)")
+    poll: bool | None = option(
+        None,
+        "poll the inbox and the projects instead of using inotify: true, false, or empty to poll where"
+        " the mount table says they are on a network filesystem (NFS, SMB/CIFS, sshfs ...)",
+    )
     poll_interval: float = option(1.0, "seconds between polls", min=0.1, max=60.0)
     orphan_seconds: float = option(
         60.0, "a sidecar whose script has not come after this long is reported", min=1.0, max=86400.0
