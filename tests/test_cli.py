@@ -83,11 +83,16 @@ def test_the_systemd_unit_is_accepted_by_systemd_analyze(tmp_path: Path) -> None
         import pytest
 
         pytest.skip("systemd-analyze is not installed")
-    # The unit names /opt/scriptvid; point it at this checkout so the ExecStart binary exists.
-    unit = (REPO / "scriptvid.service").read_text().replace("/opt/scriptvid", str(REPO))
-    (tmp_path / "scriptvid.service").write_text(unit)
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(tmp_path / "scriptvid.service")], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Type=notify" in unit and "User=scriptvid" in unit and "Restart=on-failure" in unit
+    # The units name /opt/scriptvid; point them at this checkout so the ExecStart binary exists.
+    for name, as_installed in (
+        ("scriptvid.service", "scriptvid.service"),
+        ("scriptvid-worker@.service", "scriptvid-worker@gpu.service"),
+    ):
+        unit = (REPO / name).read_text().replace("/opt/scriptvid", str(REPO))
+        (tmp_path / name).write_text(unit)
+        result = subprocess.run(
+            ["systemd-analyze", "verify", str(tmp_path / as_installed)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Type=notify" in unit and "User=scriptvid" in unit and "Restart=on-failure" in unit
+        assert "ProtectSystem=strict" in unit and "EnvironmentFile=-/etc/scriptvid/secrets.env" in unit
