@@ -251,3 +251,28 @@ def test_two_daemons_on_one_inbox_take_each_of_twenty_scripts_exactly_once(
         "\nscripts taken per daemon:",
         [d.log.read_text().count("script taken from the inbox") for d in daemons],
     )
+
+
+def test_a_daemon_started_while_another_renders_takes_over_nothing_alive(
+    data_root: Path, servers: tuple[RedisServer, PostgresServer]
+) -> None:
+    _, postgres = servers
+    root = cluster_root(data_root, *servers)
+    env = environment(SCRIPTVID_TEST_DELAY="animate:2")
+    first = Process(root, ["daemon"], "first", env).start()
+    second = None
+    try:
+        wait_for(lambda: "daemon ready" in first.log.read_text(errors="replace"), 60, "the first daemon")
+        (root / "inbox" / "busy.fountain").write_text(SCRIPT)
+        wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        second = Process(root, ["daemon"], "second", env).start()
+        wait_for(lambda: "daemon ready" in second.log.read_text(errors="replace"), 60, "the second daemon")
+        st = finished(root, ["busy"], 300)["busy"]
+    finally:
+        for p in (first, second):
+            if p is not None and p.alive():
+                p.stop()
+    assert_each_step_once(root, "busy", st)
+    # Neither daemon took over a step: every worker that held one was alive and renewing it.
+    for p in (first, second):
+        assert "step taken over" not in p.log.read_text(errors="replace")  # type: ignore[union-attr]
