@@ -39,13 +39,21 @@ def status(root: Path, name: str) -> dict[str, Any]:
         return {}
 
 
-def start(root: Path, *command: str, log: str) -> subprocess.Popen[bytes]:
+def running(postgres: PostgresServer, stage: str) -> list[str]:
+    import psycopg2
+
+    with psycopg2.connect(postgres.url) as conn, conn.cursor() as cur:
+        cur.execute("select worker from step where stage = %s and state = 'running'", (stage,))
+        return [row[0] for row in cur.fetchall()]
+
+
+def start(root: Path, *command: str, log: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with open(root / log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "scriptvid", *command, "--root", str(root)],
             stdout=out,
             stderr=out,
-            env={**os.environ, "SCRIPTVID_LOG_FORMAT": "json"},
+            env={**os.environ, "SCRIPTVID_LOG_FORMAT": "json", **env},
             cwd=REPO,
         )
 
@@ -71,9 +79,11 @@ def one_round(workers: int, films: int, kill: bool) -> dict[str, Any]:
         "video: {width: 320, height: 180, fps: 12, preset: ultrafast}\nwatch: {stable_seconds: 0.2}\n"
         f"queue: {{url: '{redis.url}'}}\nledger: {{url: '{postgres.url}', lease_seconds: 5}}\n"
     )
-    procs = [start(root, "daemon", "--no-workers", log="daemon.log")]
+    env = {"SCRIPTVID_TEST_DELAY": "animate:3"} if kill else {}
+    procs = [start(root, "daemon", "--no-workers", log="daemon.log", env=env)]
     procs += [
-        start(root, "worker", "--pool", "cpu", "--workers", "1", log=f"w{n}.log") for n in range(workers)
+        start(root, "worker", "--pool", "cpu", "--workers", "1", log=f"w{n}.log", env=env)
+        for n in range(workers)
     ]
     try:
         wait(lambda: "daemon ready" in (root / "daemon.log").read_text(errors="replace"), 120, "the daemon")
@@ -91,9 +101,9 @@ def one_round(workers: int, films: int, kill: bool) -> dict[str, Any]:
         wait(lambda: status(root, names[0]).get("state") == "running", 60, "the first film to run")
         to_running = time.monotonic() - dropped
         takeover = None
-        if kill:
-            victim = procs[1]
-            wait(lambda: status(root, names[-1]).get("state") == "running", 120, "the films to run")
+        if kill:  # the worker running an animation (held 3 s by the test hook) loses its power
+            holder = wait(lambda: running(postgres, "animate"), 120, "an animation")[0]
+            victim = next(p for p in procs if p.pid == int(holder.split("/")[1]))
             killed = time.monotonic()
             victim.send_signal(signal.SIGKILL)
             victim.wait()

@@ -63,3 +63,21 @@ def test_the_gpu_benchmark_runs_its_paths_with_tiny_models_and_its_configs_build
     assert abs(float(params["sd15 unet"]) - 859.5) < 1  # Stable Diffusion 1.5's UNet: 859.52 M
     assert abs(float(params["ltx transformer"]) - 1923.4) < 2  # LTX-Video's "2B"
     assert abs(float(params["xtts v2"]) - 466.9) < 1  # XTTS v2: GPT, HiFi-GAN decoder, speaker encoder
+
+
+@pytest.mark.slow
+def test_the_cluster_benchmark_runs_with_its_real_servers(tmp_path: Path) -> None:
+    pytest.importorskip("redis")
+    out = tmp_path / "cluster.json"
+    result = subprocess.run(
+        [sys.executable, "benchmarks/cluster.py", "--workers", "1", "--films", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    rounds = json.loads(out.read_text())["rounds"]
+    assert [r["workers"] for r in rounds] == [1, 2]
+    assert all(r["films_per_hour"] > 0 and not r["failed"] for r in rounds)
+    assert rounds[-1]["death_to_takeover_s"] is not None
