@@ -156,5 +156,17 @@ def open_database(url: str, default: Path, passfile: str = "") -> peewee.Databas
         raise ConfigError("expected empty (SQLite in the data folder) or postgresql://...", key="ledger.url")
     database.initialize(db)
     with db.connection_context():
-        db.create_tables(TABLES, safe=True)
+        if isinstance(db, peewee.PostgresqlDatabase):
+            # Machines of a cluster starting together: CREATE TABLE IF NOT EXISTS is not safe against
+            # itself on PostgreSQL (two can both find the table missing); one creates, the others wait.
+            db.execute_sql("select pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                db.create_tables(TABLES, safe=True)
+            finally:
+                db.execute_sql("select pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+        else:
+            db.create_tables(TABLES, safe=True)
     return db
+
+
+SCHEMA_LOCK = 0x5C417  # the advisory lock the ledger's tables are made under (any number of ours)
