@@ -39,14 +39,6 @@ def status(root: Path, name: str) -> dict[str, Any]:
         return {}
 
 
-def running(postgres: PostgresServer, stage: str) -> list[str]:
-    import psycopg2
-
-    with psycopg2.connect(postgres.url) as conn, conn.cursor() as cur:
-        cur.execute("select worker from step where stage = %s and state = 'running'", (stage,))
-        return [row[0] for row in cur.fetchall()]
-
-
 def start(root: Path, *command: str, log: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with open(root / log, "ab") as out:
         return subprocess.Popen(
@@ -102,7 +94,7 @@ def one_round(workers: int, films: int, kill: bool) -> dict[str, Any]:
         to_running = time.monotonic() - dropped
         takeover = None
         if kill:  # the worker running an animation (held 3 s by the test hook) loses its power
-            holder = wait(lambda: running(postgres, "animate"), 120, "an animation")[0]
+            holder = wait(lambda: postgres.running("animate"), 120, "an animation")[0]
             victim = next(p for p in procs if p.pid == int(holder.split("/")[1]))
             killed = time.monotonic()
             victim.send_signal(signal.SIGKILL)

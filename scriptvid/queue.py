@@ -41,9 +41,10 @@ def secret(env: str, file: str, key: str) -> str | None:
     if not file:
         return None
     try:
-        return Path(file).read_text("utf-8").splitlines()[0].strip() if Path(file).stat().st_size else ""
-    except (OSError, UnicodeDecodeError, IndexError) as exc:
+        lines = Path(file).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file} cannot be read: {exc.__class__.__name__}", key=key) from None
+    return lines[0].strip() if lines else ""
 
 
 def _redis_queues(settings: QueueSettings) -> dict[str, Huey]:
@@ -71,11 +72,6 @@ def _redis_queues(settings: QueueSettings) -> dict[str, Huey]:
         )
         for pool in POOLS
     }
-
-
-def where(settings: QueueSettings) -> str:
-    """The queue's place for logs and messages: never a password (the URL cannot hold one)."""
-    return settings.url or "queue.db"
 
 
 def consumer(huey: Huey, workers: int) -> Any:

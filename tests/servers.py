@@ -126,6 +126,14 @@ class PostgresServer:
         self.stop()
         self.start()
 
+    def running(self, stage: str) -> list[str]:
+        """The workers running a step of `stage` now, as the ledger in this server says."""
+        import psycopg2
+
+        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
+            cur.execute("select worker from step where stage = %s and state = 'running'", (stage,))
+            return [row[0] for row in cur.fetchall()]
+
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

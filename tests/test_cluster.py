@@ -75,15 +75,6 @@ def environment(**more: str) -> dict[str, str]:
     return {"REDIS_PASSWORD": PASSWORD, **more}
 
 
-def running_steps(postgres: PostgresServer, stage: str) -> list[str]:
-    """The workers running a step of `stage` now, as the ledger says."""
-    import psycopg2
-
-    with psycopg2.connect(postgres.url) as conn, conn.cursor() as cur:
-        cur.execute("select worker from step where stage = %s and state = 'running'", (stage,))
-        return [row[0] for row in cur.fetchall()]
-
-
 def finished(root: Path, names: list[str], timeout: float) -> dict[str, dict]:
     def all_ended() -> dict[str, dict] | None:
         states = {n: project_status(root, n) for n in names}
@@ -125,7 +116,7 @@ def test_a_watching_daemon_and_two_workers_make_ten_films_once_through_a_killed_
         for i, name in enumerate(names):  # ten scripts: a film of three scenes and nine short ones
             (root / "inbox" / f"{name}.fountain").write_text(SCRIPT if i == 0 else SHORT.format(i=i))
         # A worker killed in the middle of an animation, as a machine that loses its power.
-        busy = wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        busy = wait_for(lambda: postgres.running("animate"), 180, "an animation to start")
         pid = int(busy[0].split("/")[1])
         victim = next(w for w in workers if w.proc is not None and w.proc.pid == pid)
         killed_at = time.monotonic()
@@ -166,10 +157,10 @@ def test_the_servers_restarted_mid_render_lose_no_step(
         wait_for(lambda: "daemon ready" in daemon.log.read_text(errors="replace"), 60, "the daemon")
         for name in names:
             (root / "inbox" / f"{name}.fountain").write_text(SCRIPT)
-        wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        wait_for(lambda: postgres.running("animate"), 180, "an animation to start")
         # Redis without a snapshot: every queued task is gone when it comes back.
         redis.restart()
-        wait_for(lambda: running_steps(postgres, "animate"), 120, "an animation after Redis's restart")
+        wait_for(lambda: postgres.running("animate"), 120, "an animation after Redis's restart")
         postgres.restart()
         states = finished(root, names, 600)
         assert daemon.alive() and worker.alive()
@@ -265,7 +256,7 @@ def test_a_daemon_started_while_another_renders_takes_over_nothing_alive(
     try:
         wait_for(lambda: "daemon ready" in first.log.read_text(errors="replace"), 60, "the first daemon")
         (root / "inbox" / "busy.fountain").write_text(SCRIPT)
-        wait_for(lambda: running_steps(postgres, "animate"), 180, "an animation to start")
+        wait_for(lambda: postgres.running("animate"), 180, "an animation to start")
         second = Process(root, ["daemon"], "second", env).start()
         wait_for(lambda: "daemon ready" in second.log.read_text(errors="replace"), 60, "the second daemon")
         st = finished(root, ["busy"], 300)["busy"]

@@ -27,7 +27,7 @@ from ..graph import CPU, GPU
 from ..ledger import Ledger
 from ..pipeline import STEPS, Pipeline, cancel
 from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
-from ..queue import consumer, make_queues, where
+from ..queue import consumer, make_queues
 from ..settings import Settings
 from . import systemd
 from .watcher import InboxWatcher, ProjectsWatcher, filesystem_of, should_poll
@@ -52,7 +52,8 @@ def open_ledger(root: Root, settings: Settings) -> Ledger:
 def wait_for_queues(queues: dict[str, Any], settings: Settings) -> None:
     """A Redis server out of reach at start is waited for, as the ledger's is."""
     if settings.queue.url:
-        _waiting_for(f"the queues at {where(settings.queue)}", lambda: queues[CPU].storage.conn.ping(), True)
+        # (The URL holds no password: the settings refuse one.)
+        _waiting_for(f"the queues at {settings.queue.url}", lambda: queues[CPU].storage.conn.ping(), True)
 
 
 def _waiting_for(what: str, connect: Callable[[], Any], server: bool) -> Any:

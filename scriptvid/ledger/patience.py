@@ -56,7 +56,5 @@ def _again_on_lost_connection(method: Callable[..., Any]) -> Callable[..., Any]:
                 except Exception:  # a connection broken beyond closing: dropped, a new one is made
                     db._state.reset()
                 time.sleep(PAUSE)
-            else:
-                break
 
     return call
