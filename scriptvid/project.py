@@ -136,6 +136,11 @@ class Project:
         """A reference picture per character (see stages/cast.py)."""
         return self.path / "cast"
 
+    def made_record(self, stage: str, scene: str | None) -> Path:
+        """What a step's outputs were made from, written beside them when they are complete (see
+        runner.py): a worker that dies before the ledger hears of it leaves its work usable."""
+        return self.path / "made" / (f"{stage}.json" if scene is None else f"{stage}--{scene}.json")
+
     @property
     def storyboard(self) -> Path:
         return self.path / "storyboard.png"

@@ -2,8 +2,12 @@
 
 A stage declares what its output depends on (`inputs`) and what it writes (`outputs`); the runner
 hashes the inputs into a fingerprint and skips the stage when the ledger says its outputs were made
-with that fingerprint and they are still there. It binds the log context, and turns errors into the
-outcome their type asks for. What the outcome means for the run is the ledger's to decide.
+with that fingerprint and they are still there. Beside the outputs it keeps a record of what they
+were made from (`Project.made_record`): marked "making" before the stage writes, and given the
+fingerprint once every output is there, so that the work of a worker that died between its last
+rename and the ledger's commit is recorded rather than redone, and outputs half overwritten by a killed
+attempt are never taken for the old ones. It binds the log context, and turns errors into the outcome
+their type asks for. What the outcome means for the run is the ledger's to decide.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from typing import Any, Protocol
 import peewee
 import structlog
 
-from . import backends, log, proc, scenes, settings, tree
+from . import backends, fsutil, log, proc, scenes, settings, tree
 from .errors import Cancelled, ConfigError, InputError, StageError, TransientError
 from .project import Project, Root
 from .scenes import SceneSpec
 from .settings import Settings
 
+RECORD_LIMIT = 16 * 1024 * 1024  # bytes of a step's record (parse's result lists every scene)
 Layers = Sequence[tuple[str, Mapping[str, Any]]]
 # (stage, scene or None) -> the fingerprint of what that stage last made for this project, or ""
 Made = Callable[[str, str | None], str]
@@ -164,16 +169,27 @@ def execute(
             job = make_job(root, project, run, scene, service, made)
             fp = fingerprint(stage.NAME, stage.inputs(job))
             stored = output_of(stage.NAME, scene)
-            if stored is not None and stored[0] == fp and all(p.exists() for p in stage.outputs(job)):
-                logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
-                return Outcome("skipped", fp, stored[1])
-            confine(job, stage.outputs(job))
+            record = project.made_record(stage.NAME, scene)
+            on_disk = _read_record(project, record)
+            if all(p.exists() for p in stage.outputs(job)):
+                # (No record: outputs made before records were kept, which the ledger vouches for alone.)
+                made_from_fp = on_disk is None or on_disk.get("fingerprint") == fp
+                if stored is not None and stored[0] == fp and made_from_fp:
+                    logger.info("stage skipped: inputs, settings and backend unchanged", fingerprint=fp)
+                    return Outcome("skipped", fp, stored[1])
+                if on_disk is not None and on_disk.get("fingerprint") == fp:
+                    # Made by a worker that stopped before the ledger heard of it: recorded, not redone.
+                    logger.info("stage made before its worker stopped; recorded now", fingerprint=fp)
+                    return Outcome("done", fp, on_disk.get("result", {}))
+            confine(job, [*stage.outputs(job), record])
             _drop_temporaries(stage.outputs(job))
+            fsutil.write_json(record, {"making": fp})  # from here on the outputs may be half new
             _injected_delay(stage.NAME)
             result = stage.run(job) or {}
             missing = [str(p) for p in stage.outputs(job) if not p.exists()]
             if missing:
                 raise StageError(f"{stage.NAME} finished without writing {', '.join(missing)}")
+            fsutil.write_json(record, {"fingerprint": fp, "result": result})
             logger.info("stage finished", seconds=round(time.monotonic() - started, 2))
             return Outcome("done", fp, result)
         except Cancelled:
@@ -214,6 +230,20 @@ def confine(job: Job, outputs: list[Path]) -> None:
     tree.check_entries(
         [project.scenes_dir, project.music_dir, project.render_dir, project.cast_dir], recursive=True
     )
+
+
+def _read_record(project: Project, record: Path) -> dict[str, Any] | None:
+    """The step's record of what its outputs were made from: {"fingerprint", "result"} once they are
+    complete, {"making"} while a worker writes them (what the ledger remembers may then be half
+    overwritten); None where there is none. A spoiled record counts as one being made: the step runs
+    again."""
+    if not tree.lexists(record):
+        return None
+    try:
+        data = json.loads(project.read(record, limit=RECORD_LIMIT))
+    except (OSError, ValueError, tree.Refused):
+        return {"making": "?"}
+    return data if isinstance(data, dict) else {"making": "?"}
 
 
 def _failed(logger: Any, message: str) -> Outcome:

@@ -19,6 +19,7 @@ from scriptvid import graph, intake, scenes
 from scriptvid.errors import StageError
 from scriptvid.graph import FILM, SCENE, Step, Table
 from scriptvid.ledger import Ledger
+from scriptvid.ledger.models import StepRow
 from scriptvid.model import Scene
 from scriptvid.pipeline import STEPS, Pipeline
 from scriptvid.project import Root, create_project
@@ -294,6 +295,23 @@ def test_steps_of_a_stopped_worker_are_taken_over_and_live_ones_are_not(world: W
     assert claim.step is not None
     assert world.ledger.finish(first.id, "elsewhere/1/1", "done", "x", {"scenes": SCENES}) == []
     assert world.ledger.finish(first.id, "another/2/2", "done", "x", {"scenes": SCENES})
+
+
+def test_a_lease_that_ran_out_while_the_server_was_out_of_reach_is_left_to_its_worker_a_while(
+    world: World,
+) -> None:
+    world.pipeline.start("film", "new script")
+    (first,) = world.ledger.queued()
+    world.ledger.begin(first.id, "elsewhere/1/1")
+    StepRow.update(lease_until=time.time() - 1).where(StepRow.id == first.id).execute()
+    world.ledger.out_of_reach_at = time.time()  # as patience marks it when the server answers again
+    assert world.ledger.take_over(gone=lambda w: False) == []  # it could not renew: it gets a lease
+    assert world.ledger.take_over(gone=lambda w: w == "elsewhere/1/1")  # known gone: taken at once
+    world.ledger.begin(first.id, "elsewhere/1/1")
+    StepRow.update(lease_until=time.time() - 1).where(StepRow.id == first.id).execute()
+    world.ledger.out_of_reach_at = time.time() - world.ledger.lease - 1  # a lease later, still silent
+    (again,) = world.ledger.take_over(gone=lambda w: False)
+    assert again.id == first.id
 
 
 def test_a_cancelled_run_is_reported_to_the_worker_that_renews_its_lease(world: World) -> None:

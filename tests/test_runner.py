@@ -43,6 +43,14 @@ class FlakyStage:
         (job.project.music_dir / "out.txt").write_text("made")
 
 
+class ResultStage(FlakyStage):
+    """A stage whose result the ledger keeps (as parse's scenes)."""
+
+    def run(self, job: runner.Job) -> dict[str, Any]:
+        super().run(job)
+        return {"scenes": ["a", "b"]}
+
+
 class Nothing:
     """A stage that makes nothing."""
 
@@ -129,6 +137,38 @@ def test_unchanged_stage_is_skipped_and_a_changed_one_runs(project: tuple[Root, 
     (root.project(name).music_dir / "out.txt").unlink()
     assert execute(root, name, stage, outputs).kind == "done"  # a missing output is made again
     assert stage.runs == 3
+
+
+def test_outputs_made_by_a_worker_that_died_before_the_ledger_heard_are_recorded_not_redone(
+    project: tuple[Root, str],
+) -> None:
+    root, name = project
+    stage = ResultStage()
+    first = runner.execute(stage, root, name, 1, None, 0, 3, (), Outputs())  # ... and the ledger never hears
+    assert first.kind == "done" and stage.runs == 1
+    again = runner.execute(stage, root, name, 1, None, 0, 3, (), Outputs())  # the step taken over
+    assert (again.kind, again.fingerprint) == ("done", first.fingerprint)
+    assert again.result == {"scenes": ["a", "b"]}
+    assert stage.runs == 1
+    stage.setting = 2  # other inputs: the record vouches for nothing
+    assert runner.execute(stage, root, name, 1, None, 0, 3, (), Outputs()).kind == "done"
+    assert stage.runs == 2
+
+
+def test_outputs_half_overwritten_by_a_killed_attempt_are_not_taken_for_the_old_ones(
+    project: tuple[Root, str],
+) -> None:
+    root, name = project
+    stage, outputs = FlakyStage(), Outputs()
+    assert execute(root, name, stage, outputs).kind == "done"
+    stage.setting = 2  # an edit; the attempt is killed while it writes (a retry leaves the same marks)
+    stage.failures.append(TransientError("killed"))
+    (root.project(name).music_dir / "out.txt").write_text("half new")
+    assert execute(root, name, stage, outputs).kind == "retry"
+    stage.setting = 1  # the edit undone: the ledger's record matches, the files do not
+    assert execute(root, name, stage, outputs).kind == "done"
+    assert (root.project(name).music_dir / "out.txt").read_text() == "made"
+    assert execute(root, name, stage, outputs).kind == "skipped"
 
 
 def test_what_a_killed_attempt_left_half_written_is_removed_when_the_stage_runs_again(

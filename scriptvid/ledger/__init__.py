@@ -79,6 +79,7 @@ class Ledger(InboxClaims, Leases):
         self.table = table
         self.projects = projects
         self.lease = lease_seconds
+        self.out_of_reach_at = 0.0  # when this process last found the server out of reach (patience)
 
     @classmethod
     def open(

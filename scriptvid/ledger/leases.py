@@ -24,6 +24,7 @@ class Leases:
 
     db: peewee.DatabaseProxy
     lease: float
+    out_of_reach_at: float
     _transition: Callable[[str], AbstractContextManager[None]]
     _ready_of: Callable[[RunRow, list[StepRow]], list[Ready]]
 
@@ -46,14 +47,19 @@ class Leases:
 
     def take_over(self, gone: Callable[[str], bool] = worker_gone) -> list[Ready]:
         """Steps whose worker stopped (its lease ran out, or it is known to be gone): queued again,
-        for another worker. A step whose worker is alive is never taken."""
+        for another worker. A step whose worker is alive is never taken.
+
+        A lease that ran out while the server was out of reach (a PostgreSQL restarted) says nothing
+        of its worker, which could not renew it either: for one lease after this process finds the
+        server back, only workers known to be gone are taken over; the others renew meanwhile."""
         now = time.time()
         running = (
             StepRow.select(StepRow, RunRow)
             .join(RunRow)
             .where(StepRow.state == "running", RunRow.state.in_(ACTIVE))
         )
-        lost = [s for s in running if (s.lease_until or 0) < now or gone(s.worker)]
+        expiry_says = now - self.out_of_reach_at > self.lease
+        lost = [s for s in running if gone(s.worker) or (expiry_says and (s.lease_until or 0) < now)]
         ready = []
         for s in lost:
             with self._transition(s.run.project_id):

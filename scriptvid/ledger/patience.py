@@ -44,6 +44,7 @@ def _again_on_lost_connection(method: Callable[..., Any]) -> Callable[..., Any]:
                     raise
                 if time.monotonic() > deadline:
                     raise
+                self.out_of_reach_at = time.time()  # (leases could not be renewed meanwhile: see take_over)
                 if not said:
                     log.get().warning(
                         "ledger: the database is out of reach; waiting for it",
