@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import importlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -189,7 +190,17 @@ def use(stage: str, settings: Settings) -> Iterator[Any]:
                     missing = cls.check(section)
                     if missing:
                         raise ConfigError(f"{cls.NAME}: {missing}", key=f"backends.{stage}")
+                    began = time.monotonic()
                     slot.backend = cls(section)
+                    from . import log
+
+                    log.get().info(  # once per process and settings: a GPU worker's models stay loaded
+                        "backend loaded",
+                        stage=stage,
+                        backend=cls.NAME,
+                        device=device or "cpu",
+                        seconds=round(time.monotonic() - began, 2),
+                    )
                     slot.turns = None if cls.CONCURRENT else threading.Lock()
             backend = slot.backend
             with slot.turns if slot.turns is not None else nullcontext():

@@ -68,8 +68,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     queues = make_queues(root, effective.queue)
     wait_for_queues(queues, effective)
     pipeline = Pipeline(root, ledger, queues, layers, effective.daemon.retries)
-    workers = args.workers or (
-        effective.daemon.gpu_workers if args.pool == "gpu" else effective.daemon.workers
+    # (daemon.gpu_workers 0 is the daemon's own machine leaving the gpu pool to this one.)
+    workers = args.workers or max(
+        1, effective.daemon.gpu_workers if args.pool == "gpu" else effective.daemon.workers
     )
     worker = consumer(queues[args.pool], workers)
     worker.start()
@@ -124,7 +125,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     pipeline = Pipeline(root, ledger, queues, layers, retries=effective.daemon.retries)
     consumers: list[Any] = [
         consumer(queues[CPU], effective.daemon.workers),
-        consumer(queues[GPU], effective.daemon.gpu_workers),
+        consumer(queues[GPU], max(1, effective.daemon.gpu_workers)),  # (no other machine serves it here)
     ]
     for c in consumers:
         c.start()

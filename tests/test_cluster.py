@@ -1,8 +1,8 @@
 """The cluster with its real servers: the queues on Redis, the ledger on PostgreSQL, and separate
-processes as separate machines on one shared data folder: a daemon that only watches and keeps the
-books, and workers (`scriptvid worker`) that run the steps. Every film is made, every step once,
-through a worker killed with SIGKILL mid-animation and through each server restarted mid-render;
-the password never shows in a log or a status.json."""
+processes as separate machines on one shared data folder: daemons (watching, keeping the books, and
+with workers of the cpu pool or none) and workers (`scriptvid worker`) of the gpu or the cpu pool.
+Every film is made, every step once, through a GPU worker killed with SIGKILL mid-animation and
+through each server restarted mid-render; the password never shows in a log or a status.json."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from servers import PostgresServer, RedisServer
 
-from conftest import REPO, Daemon, ffprobe, project_status, wait_for
+from conftest import REPO, Daemon, ffprobe, project_status, tiny_model, wait_for
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("redis")
@@ -61,9 +61,9 @@ def servers() -> Iterator[tuple[RedisServer, PostgresServer]]:
     postgres.remove()
 
 
-def cluster_root(data_root: Path, redis: RedisServer, postgres: PostgresServer) -> Path:
+def cluster_root(data_root: Path, redis: RedisServer, postgres: PostgresServer, more: str = "") -> Path:
     (data_root / "config" / "scriptvid.yaml").write_text(
-        "video: {width: 320, height: 180, fps: 12, preset: ultrafast}\n"
+        more + "video: {width: 320, height: 180, fps: 12, preset: ultrafast}\n"
         "watch: {stable_seconds: 0.5}\n"
         f"queue: {{url: '{redis.url}'}}\n"
         f"ledger: {{url: '{postgres.url}', lease_seconds: 5}}\n"
@@ -99,23 +99,31 @@ def assert_each_step_once(root: Path, name: str, status: dict) -> None:
     assert float(ffprobe(root / "outbox" / f"{name}.mp4")["format"]["duration"]) > 2
 
 
-def test_a_watching_daemon_and_two_workers_make_ten_films_once_through_a_killed_worker(
+def test_a_daemon_and_two_gpu_workers_make_ten_films_once_through_a_killed_worker(
     data_root: Path, servers: tuple[RedisServer, PostgresServer]
 ) -> None:
+    """As the issue's three machines: a daemon whose machine has no GPU (its workers serve the cpu pool)
+    and two GPU machines' workers, each loading the video model once for every project's scenes."""
     _, postgres = servers
-    root = cluster_root(data_root, *servers)
+    root = cluster_root(
+        data_root,
+        *servers,
+        "daemon: {gpu_workers: 0}\nbackends: {animate: diffusers}\n"
+        # device auto: a GPU where there is one, else this CPU; either way the gpu pool's step
+        f"diffusers_animate: {{model: '{tiny_model('ltx_image_to_video')}', device: auto, dtype: float32,"
+        " steps: 2, max_side: 64, segment_frames: 9}\n",
+    )
     env = environment(SCRIPTVID_TEST_DELAY="animate:2")
-    daemon = Process(root, ["daemon", "--no-workers"], "daemon", env).start()
+    daemon = Process(root, ["daemon"], "daemon", env).start()
     workers = [
-        Process(root, ["worker", "--pool", "cpu", "--workers", "2"], f"worker{i}", env).start()
-        for i in (1, 2)
+        Process(root, ["worker", "--pool", "gpu", "--workers", "1"], f"gpu{i}", env).start() for i in (1, 2)
     ]
     names = [f"film-{i}" for i in range(10)]
     try:
         wait_for(lambda: "daemon ready" in daemon.log.read_text(errors="replace"), 60, "the daemon")
         for i, name in enumerate(names):  # ten scripts: a film of three scenes and nine short ones
             (root / "inbox" / f"{name}.fountain").write_text(SCRIPT if i == 0 else SHORT.format(i=i))
-        # A worker killed in the middle of an animation, as a machine that loses its power.
+        # A GPU worker killed in the middle of an animation, as a machine that loses its power.
         busy = wait_for(lambda: postgres.running("animate"), 180, "an animation to start")
         pid = int(busy[0].split("/")[1])
         victim = next(w for w in workers if w.proc is not None and w.proc.pid == pid)
@@ -134,6 +142,15 @@ def test_a_watching_daemon_and_two_workers_make_ten_films_once_through_a_killed_
         for p in (daemon, *workers):
             if p.alive():
                 p.stop()
+    # Every animation on a GPU worker, none on the daemon's machine; the survivor loaded the model once.
+    (survivor,) = [w for w in workers if w is not victim]
+
+    def finished_animations(p: Process) -> list[dict]:
+        return [e for e in p.events() if e.get("stage") == "animate" and e.get("event") == "stage finished"]
+
+    assert finished_animations(survivor) and not finished_animations(daemon)
+    loads = [e for e in survivor.events() if e.get("event") == "backend loaded"]
+    assert [(e["stage"], e["backend"]) for e in loads] == [("animate", "diffusers")]
     for name in names:
         assert_each_step_once(root, name, states[name])
     # Each script taken once, and the secret nowhere a person or a log reader would see it.

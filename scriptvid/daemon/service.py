@@ -102,13 +102,9 @@ class Service:
 
     def run(self) -> None:
         logger = log.get()
+        pools = {CPU: self.settings.daemon.workers, GPU: self.settings.daemon.gpu_workers}
         consumers: list[Any] = (
-            [
-                consumer(self.queues[CPU], self.settings.daemon.workers),
-                consumer(self.queues[GPU], self.settings.daemon.gpu_workers),
-            ]
-            if self.workers
-            else []
+            [consumer(self.queues[pool], n) for pool, n in pools.items() if n] if self.workers else []
         )
         for c in consumers:
             c.start()

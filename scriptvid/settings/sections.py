@@ -171,7 +171,13 @@ class WatchSettings:
 @dataclass(frozen=True)
 class DaemonSettings:
     workers: int = option(2, "worker threads for the cpu pool's steps", min=1, max=64)
-    gpu_workers: int = option(1, "worker threads for the gpu pool's steps (one per GPU)", min=1, max=16)
+    gpu_workers: int = option(
+        1,
+        "worker threads for the gpu pool's steps (one per GPU); 0 in a cluster's daemon on a machine without"
+        " a GPU: the gpu pool's steps are left to `scriptvid worker --pool gpu` on the GPU machines",
+        min=0,
+        max=16,
+    )
     retries: int = option(3, "tries after the first for a transient failure", min=0, max=20)
     keep_models: bool = option(
         True,
