@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 TINY = "Title: {title}\n\nINT. ROOM - DAY\n\nANNA\n{line}\n"
 GOOD = TINY.format(title="Tiny", line="Hello there.")
+FDX = Path(__file__).parent / "data" / "fdx"
 
 
 @dataclass
@@ -124,6 +125,16 @@ CASES = [
     case("café ünïcode 映画.fountain", GOOD, "cafe-unicode", "completed"),
     case("-rf --force.fountain", GOOD, "rf-force", "completed"),
     case("a..b.fountain", GOOD, "a-b", "completed"),
+    case("dual.fdx", (FDX / "dual-dialogue.fdx").read_bytes(), "dual", "completed"),
+    case("torn.fdx", (FDX / "dual-dialogue.fdx").read_bytes()[:300], "torn", "broken XML at line"),
+    case(
+        "laughs.fdx",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        b'<FinalDraft><Content><Paragraph Type="Action"><Text>&b;</Text></Paragraph></Content></FinalDraft>',
+        "laughs",
+        "declares entities",
+    ),
+    case("page.fdx", b"<html><body>INT. ROOM - DAY</body></html>", "page", "not a Final Draft file"),
     case("notes.pdf", b"%PDF-1.4 not a script", None, "not a script"),
     case("lonely.yaml", "music: {mood: sad}\n", None, "no script named lonely"),
     case(

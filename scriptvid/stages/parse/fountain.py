@@ -203,7 +203,7 @@ def paragraphs(lines: Iterable[str]) -> Iterator[list[str]]:
 
 
 @dataclass
-class _Draft:
+class Draft:
     """A scene while it is being read; frozen into a `Scene` at the end."""
 
     heading: str
@@ -318,7 +318,7 @@ def _unwrap(text: str) -> str:
     return plain(text.strip().lstrip("(（").rstrip(")）").strip())
 
 
-def heading_draft(text: str) -> _Draft:
+def heading_draft(text: str) -> Draft:
     """A new scene from its heading line (without a forcing dot)."""
     number = SCENE_NUMBER.search(text)
     if number:
@@ -332,7 +332,7 @@ def heading_draft(text: str) -> _Draft:
         interior = "INT/EXT" if "/" in kind else ("INT" if kind == "INT" else "EXT")
         place = heading[prefix.end() :]
     location, time_of_day = split_heading(place)
-    return _Draft(heading, location, time_of_day, interior, number.group(1) if number else "")
+    return Draft(heading, location, time_of_day, interior, number.group(1) if number else "")
 
 
 class _Reader:
@@ -340,18 +340,18 @@ class _Reader:
 
     def __init__(self, title: str) -> None:
         self.title = title
-        self.drafts: list[_Draft] = []
+        self.drafts: list[Draft] = []
         self.sections: list[tuple[int, str]] = []
         self.pending_synopses: list[str] = []
         self.after_section = False  # a synopsis right after a section describes what comes next
 
     @property
-    def current(self) -> _Draft:
+    def current(self) -> Draft:
         if not self.drafts:  # action or dialogue before the first heading: an opening scene
-            self.start_scene(_Draft(self.title.upper()))
+            self.start_scene(Draft(self.title.upper()))
         return self.drafts[-1]
 
-    def start_scene(self, draft: _Draft) -> None:
+    def start_scene(self, draft: Draft) -> None:
         draft.section = self.sections[-1][1] if self.sections else ""
         draft.synopses = self.pending_synopses
         self.drafts.append(draft)
@@ -393,7 +393,7 @@ class _Reader:
             self.transition(plain(text[1:].strip()))
         elif text.startswith(".") and not text.startswith(".."):
             self.start_scene(heading_draft(text[1:].strip()))
-        elif _is_transition(text):
+        elif is_transition(text):
             self.transition(text)
         elif not self.drafts and text.endswith(OPENERS) and text == text.upper():
             pass  # "FADE IN:" before the first scene opens the film; it is not a scene
@@ -421,7 +421,7 @@ class _Reader:
             self.drafts[-1].transition = text
 
 
-def _is_transition(text: str) -> bool:
+def is_transition(text: str) -> bool:
     return text == text.upper() and (text.endswith("TO:") or text in CLOSING_TRANSITIONS)
 
 

@@ -73,7 +73,8 @@ class OllamaParser(Backend):
     def parse(self, data: bytes, name: str, max_scenes: int) -> Script:
         script = read_script(data, name, max_scenes=max_scenes)
         notes: list[str] = []
-        if self.settings.loose and no_structure(script):
+        # (A Final Draft file says what each paragraph is; its XML is not text to break up.)
+        if self.settings.loose and no_structure(script) and script.format != "final-draft":
             try:
                 script = self._break_up(data.decode("utf-8", "replace"), script, max_scenes)
             except Unusable as exc:

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from scriptvid.errors import InputError
 from scriptvid.model import Script
 
+from .fdx import looks_like_fdx, parse_fdx
 from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
 from .hidden import HEADING_LINE, what_hides_the_scenes
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
@@ -19,6 +20,7 @@ UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 NEWLINES = re.compile(r"\r\n?")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters that are not whitespace
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
+EXPECTED_FDX = "paragraphs of a script in its <Content> (Scene Heading, Action, Character, Dialogue)"
 EXPECTED = (
     "Fountain scene headings (INT. KITCHEN - NIGHT), a video script with [NARRATOR]: and [VISUAL]: lines, "
     "NAME: dialogue lines, or a stage play with 'Name.  speech' paragraphs"
@@ -27,7 +29,10 @@ EXPECTED = (
 
 def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "auto") -> Script:
     """Parse a script file's bytes; `name` is its file name. `kind` is "auto" (recognise the format)
-    or the parser to use: "fountain", "labelled" or "stage-play". Raises InputError for unusable input."""
+    or the parser to use: "fountain", "labelled" or "stage-play". Raises InputError for unusable input.
+    A Final Draft file (`.fdx`, or XML that says it is one) is read as one whatever `kind` says."""
+    if PurePath(name).suffix.lower() == ".fdx" or looks_like_fdx(data):
+        return _checked(parse_fdx(data, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
     text = NEWLINES.sub("\n", decode(data, name))
     if not text.strip():
         raise InputError("the script is empty: there is nothing to make a film of", file=name)
@@ -44,7 +49,12 @@ def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "
         hides = what_hides_the_scenes(text)
         if hides:
             raise InputError(f"no scene found: {hides}", file=name)
-        raise InputError(f"no scene found; expected {EXPECTED}", file=name)
+    return _checked(script, name, max_scenes, EXPECTED)
+
+
+def _checked(script: Script, name: str, max_scenes: int, expected: str) -> Script:
+    if not script.scenes:
+        raise InputError(f"no scene found; expected {expected}", file=name)
     if len(script.scenes) > max_scenes:
         raise InputError(
             f"has {len(script.scenes)} scenes, more than the limit of {max_scenes} "
