@@ -135,7 +135,8 @@ CASES = [
         "declares entities",
     ),
     case("page.fdx", b"<html><body>INT. ROOM - DAY</body></html>", "page", "not a Final Draft file"),
-    case("notes.pdf", b"%PDF-1.4 not a script", None, "not a script"),
+    case("notes.pdf", b"%PDF-1.4 not a script", "notes", "is not a readable PDF"),
+    case("notes.docx", b"PK\x03\x04 a word document", None, "not a script"),
     case("lonely.yaml", "music: {mood: sad}\n", None, "no script named lonely"),
     case(
         "tricky.fountain",

@@ -8,15 +8,12 @@ settings, SmartType lists, and with the Beat Board an `<Outline>` with `<Content
 beats nested inside scene headings; none of that is read.
 
 The XML is read with defusedxml: a file that declares entities (the "billion laughs") or reaches for
-external ones is refused, never expanded. The scenes are built with the Fountain reader's parts
-(headings, cues with their extensions, parentheticals), so that one script written in either format
-becomes the same scenes.
+external ones is refused, never expanded. The scenes are built as every marked-up format's are
+(elements.py), so that one script written in Final Draft or in Fountain becomes the same scenes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
@@ -27,19 +24,7 @@ import defusedxml.ElementTree
 from scriptvid.errors import InputError
 from scriptvid.model import Script
 
-from .fountain import (
-    PAREN_OPEN,
-    Draft,
-    dialogue_lines,
-    heading_draft,
-    is_transition,
-    mentions_pattern,
-    parse_cue,
-)
-
-CREDIT = re.compile(r"^(?:(?:original\s+)?(?:screenplay|story|teleplay|written)\s+)?by\b", re.I)
-# Paragraph types that are action on screen; any other type (a template's own) is read as action too.
-DIALOGUE_PARTS = ("Parenthetical", "Dialogue")
+from .elements import ACTION, CHARACTER, Part, build, title_page_of
 
 
 def parse_fdx(data: bytes, name: str, fallback_title: str) -> Script:
@@ -49,50 +34,7 @@ def parse_fdx(data: bytes, name: str, fallback_title: str) -> Script:
     if content is None:
         raise InputError("is a Final Draft file without a script in it (no <Content>)", file=name)
     title_page = read_title_page(root)
-    title = title_page.get("Title") or fallback_title
-    drafts: list[Draft] = []
-
-    def current() -> Draft:
-        if not drafts:  # action or dialogue before the first heading: an opening scene
-            drafts.append(Draft(title.upper()))
-        return drafts[-1]
-
-    paragraphs = list(_paragraphs(content))
-    i = 0
-    while i < len(paragraphs):
-        kind, text, paragraph, dual = paragraphs[i]
-        i += 1
-        if kind == "Scene Heading":
-            if text.strip():
-                draft = heading_draft(_literal(text))
-                draft.scene_number = paragraph.get("Number", "").strip() or draft.scene_number
-                drafts.append(draft)
-        elif kind == "Character" and (cue := parse_cue("@" + _literal(" ".join(text.split())))):
-            block = []
-            while i < len(paragraphs) and paragraphs[i][0] in DIALOGUE_PARTS:
-                part_kind, part, _, _ = paragraphs[i]
-                part = " ".join(part.split())
-                if part_kind == "Parenthetical" and not part.startswith(PAREN_OPEN):
-                    part = f"({part})"  # (Final Draft adds the brackets as you type; some tools do not)
-                block.append(_literal(part))
-                i += 1
-            if dual:
-                cue = dataclasses.replace(cue, dual=True)
-            lines, leftover = dialogue_lines(cue, block)
-            for line in lines:
-                current().add_line(line)
-            for left in leftover:
-                current().add_action(left)
-        elif kind == "Transition" or (kind == "Action" and is_transition(text.strip())):
-            # (FADE OUT. typed as action is the transition the Fountain reader makes of it too.)
-            if drafts:  # FADE IN: before the first scene leads into the film
-                drafts[-1].transition = " ".join(text.split()).upper()
-        elif text.strip() and not (not drafts and text.strip().upper() in ("FADE IN:", "FADE IN")):
-            current().add_action(text.strip())  # Action, General, Shot, Cast List and the rest
-    speakers = (line.character for draft in drafts for line in draft.dialogue)
-    mentions = mentions_pattern(speakers)
-    scenes = tuple(draft.freeze(n, mentions) for n, draft in enumerate(drafts, start=1))
-    return Script(title=title, scenes=scenes, title_page=title_page, format="final-draft")
+    return build(_elements(content), title_page.get("Title") or fallback_title, title_page, "final-draft")
 
 
 def looks_like_fdx(data: bytes) -> bool:
@@ -122,20 +64,20 @@ def _read_xml(data: bytes, name: str) -> Element:
     return root
 
 
-def _paragraphs(content: Element) -> Iterator[tuple[str, str, Element, bool]]:
-    """(type, text, element, dual) of each paragraph in order, those of dual dialogue in their place;
-    `dual` marks the paragraphs of the second speaker on (spoken at the same time as the first)."""
+def _elements(content: Element) -> Iterator[Part]:
+    """Each paragraph in order, those of dual dialogue in their place, the second speaker's on marked
+    dual (spoken at the same time as the first)."""
     for paragraph in content.findall("Paragraph"):
         duals = paragraph.findall("DualDialogue")
         if not duals:
-            yield paragraph.get("Type", "Action"), _text(paragraph), paragraph, False
+            yield Part(paragraph.get("Type", ACTION), _text(paragraph), paragraph.get("Number", ""))
             continue
         for dual in duals:
             speakers = 0
             for inner in dual.findall("Paragraph"):
-                kind = inner.get("Type", "Action")
-                speakers += kind == "Character"
-                yield kind, _text(inner), inner, speakers > 1
+                kind = inner.get("Type", ACTION)
+                speakers += kind == CHARACTER
+                yield Part(kind, _text(inner), dual=speakers > 1)
 
 
 def _text(paragraph: Element) -> str:
@@ -143,27 +85,7 @@ def _text(paragraph: Element) -> str:
     return "".join(run.text or "" for run in paragraph.findall("Text")).replace("\r", "")
 
 
-def _literal(text: str) -> str:
-    """FDX text for the Fountain reader's parts, which read `*` and `_` as emphasis: escaped."""
-    return text.replace("*", "\\*").replace("_", "\\_")
-
-
 def read_title_page(root: Element) -> dict[str, str]:
-    """Title, Credit, Author and the rest of the title page, from its centred lines as Final Draft
-    lays them out: the title first, then "Written by" and the authors; what follows is Contact."""
-    lines = [
-        " ".join(_text(p).split()) for p in root.findall("TitlePage/Content/Paragraph") if _text(p).strip()
-    ]
-    if not lines:
-        return {}
-    page = {"Title": lines[0]}
-    rest = lines[1:]
-    credit = next((n for n, line in enumerate(rest) if CREDIT.match(line)), None)
-    if credit is not None:
-        page["Credit"] = rest[credit]
-        if credit + 1 < len(rest):
-            page["Author"] = rest[credit + 1]
-        rest = rest[credit + 2 :]
-    if rest:
-        page["Contact"] = "\n".join(rest)
-    return page
+    """The title page: one line per paragraph of `<TitlePage>` (see `title_page_of`)."""
+    lines = [" ".join(_text(p).split()) for p in root.findall("TitlePage/Content/Paragraph")]
+    return title_page_of([[line] for line in lines if line])

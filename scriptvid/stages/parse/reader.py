@@ -13,6 +13,7 @@ from .fdx import looks_like_fdx, parse_fdx
 from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
 from .hidden import HEADING_LINE, what_hides_the_scenes
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
+from .pdf import looks_like_pdf, parse_pdf
 
 # Two bytes that form a valid UTF-8 sequence: a file that has them was meant to be UTF-8, so a broken
 # byte elsewhere is damage to report, not a sign of Windows-1252.
@@ -30,9 +31,13 @@ EXPECTED = (
 def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "auto") -> Script:
     """Parse a script file's bytes; `name` is its file name. `kind` is "auto" (recognise the format)
     or the parser to use: "fountain", "labelled" or "stage-play". Raises InputError for unusable input.
-    A Final Draft file (`.fdx`, or XML that says it is one) is read as one whatever `kind` says."""
-    if PurePath(name).suffix.lower() == ".fdx" or looks_like_fdx(data):
+    A Final Draft file (`.fdx`, or XML that says it is one) and a PDF are read as such whatever `kind`
+    says."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".fdx" or looks_like_fdx(data):
         return _checked(parse_fdx(data, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
+    if suffix == ".pdf" or looks_like_pdf(data):
+        return _checked(parse_pdf(data, name, title_from_name(name)), name, max_scenes, EXPECTED)
     text = NEWLINES.sub("\n", decode(data, name))
     if not text.strip():
         raise InputError("the script is empty: there is nothing to make a film of", file=name)
