@@ -4,6 +4,7 @@ and the daemon goes on serving the good scripts dropped beside the bad ones."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -147,6 +148,25 @@ CASES = [
         sidecar="subtitles: {burn_in: true}\n",
     ),
 ]
+
+
+def screenplay_pdf() -> bytes | None:
+    """A one-page screenplay PDF, as another program writes one (reportlab comes with the dev tools)."""
+    try:
+        from reportlab.pdfgen import canvas
+    except ImportError:
+        return None
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("Courier", 12)
+    for x, y, text in [(108, 700, "INT. VAULT - NIGHT"), (266, 670, "MARA"), (180, 656, "Open it.")]:
+        page.drawString(x, y, text)
+    page.save()
+    return out.getvalue()
+
+
+if (pdf := screenplay_pdf()) is not None:
+    CASES.append(case("vault.pdf", pdf, "vault", "completed"))
 
 
 def drop(inbox: Path, c: Case) -> None:

@@ -202,3 +202,50 @@ def test_a_pdf_made_by_another_program_reads() -> None:
     script = read_script(reportlab_pdf(screenplay_page), "vault.pdf")
     assert [s.heading for s in script.scenes] == ["INT. VAULT - NIGHT"]
     assert said(script) == [("MARA", "", "", "Open it.", False)]
+
+
+TYPEWRITTEN = """\
+                              DER SCHLÜSSEL
+
+                               Drehbuch von
+
+                               Jonas Weber
+
+
+
+1    INNEN. KÜCHE - NACHT                                         1
+
+     Der Wasserkessel pfeift. LENA (40) sitzt am Tisch.
+
+                         LENA
+               (leise)
+          Er kommt nicht mehr.
+
+                         JONAS
+          Doch. Er hat es versprochen.
+
+                                                         SCHNITT:
+
+2    AUSSEN. GARTEN - TAG                                         2
+
+     Regen auf den Blättern.
+
+                         LENA
+          Siehst du?
+"""
+
+
+def test_a_typewritten_text_file_in_another_language_is_read_by_its_columns() -> None:
+    script = read_script(TYPEWRITTEN.encode(), "der-schluessel.txt")
+    assert script.format == "layout"
+    assert [(s.scene_number, s.heading, s.location, s.time_of_day) for s in script.scenes] == [
+        ("1", "INNEN. KÜCHE - NACHT", "INNEN. KÜCHE", "NACHT"),
+        ("2", "AUSSEN. GARTEN - TAG", "AUSSEN. GARTEN", "TAG"),
+    ]
+    assert said(script) == [
+        ("LENA", "", "leise", "Er kommt nicht mehr.", False),
+        ("JONAS", "", "", "Doch. Er hat es versprochen.", False),
+        ("LENA", "", "", "Siehst du?", False),
+    ]
+    assert script.scenes[0].transition == "SCHNITT:"
+    assert script.title == "DER SCHLÜSSEL"

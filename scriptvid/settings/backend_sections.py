@@ -20,8 +20,9 @@ class TextSettings:
     format: str = option(
         "auto",
         "how a script is read: auto recognises it; fountain, labelled (video scripts with [NARRATOR]:"
-        " lines, NAME: dialogue, Markdown) or stage-play read every script that way",
-        choices=("auto", "fountain", "labelled", "stage-play"),
+        " lines, NAME: dialogue, Markdown), stage-play or layout (a typewriter-format screenplay, read by"
+        " its columns) read every script that way (Final Draft files and PDFs are always read as such)",
+        choices=("auto", "fountain", "labelled", "stage-play", "layout"),
     )
 
 

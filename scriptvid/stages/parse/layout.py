@@ -57,13 +57,41 @@ def parse_layout(text: str, fallback_title: str) -> Script:
     title_page: dict[str, str] = {}
     if len(pages) > 1 and not _has_script(pages[0]):
         title_page = title_page_of(_blocks(pages.pop(0)))
-    margin = _action_margin([_indent(line) for page in pages for line in page if line.strip()])
+    margin = _action_margin([_text_indent(line) for page in pages for line in page if line.strip()])
+    if not title_page and pages:
+        title_page, pages[0] = _leading_title_page(pages[0], margin)
     body = _joined(pages, margin)
     return build(_parts(body, margin), title_page.get("Title") or fallback_title, title_page, "layout")
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
+
+
+def _text_indent(line: str) -> int:
+    """Where a line's text begins: for a heading with its scene number in the margin, after the number
+    (the heading's text lines up with the action, the number stands out to the left)."""
+    numbered = NUMBERED.match(line.strip())
+    if numbered:
+        return line.index(numbered.group(2), _indent(line) + len(numbered.group(1)))
+    return _indent(line)
+
+
+def looks_like_layout(text: str) -> bool:
+    """Whether plain text is a screenplay laid out by its columns (a typewriter's, or a PDF's text):
+    several character cues indented well past the margin, each over dialogue indented less."""
+    lines = [line.rstrip() for line in text.replace("\f", "\n").split("\n")]
+    margin = _action_margin([_text_indent(line) for line in lines if line.strip()])
+    speeches = sum(
+        1
+        for cue, below in itertools.pairwise(lines)
+        if cue.strip()
+        and below.strip()
+        and CUE_FROM <= _indent(cue) - margin < TRANSITION_FROM
+        and DIALOGUE_FROM <= _indent(below) - margin < _indent(cue) - margin
+        and _is_cue(cue.strip())
+    )
+    return speeches >= 3
 
 
 def _without_furniture(lines: list[str]) -> list[str]:
@@ -78,6 +106,17 @@ def _without_furniture(lines: list[str]) -> list[str]:
                 continue
             break
     return lines
+
+
+def _leading_title_page(lines: list[str], margin: int) -> tuple[dict[str, str], list[str]]:
+    """A title page on the first page itself (a text file without a page break): the centred lines
+    before anything at the margin, when they hold no speech."""
+    top = 0
+    while top < len(lines) and (not lines[top].strip() or _indent(lines[top]) - margin >= CUE_FROM):
+        top += 1
+    if top == len(lines) or not any(line.strip() for line in lines[:top]) or _has_script(lines[:top]):
+        return {}, lines
+    return title_page_of(_blocks(lines[:top])), lines[top:]
 
 
 def _has_script(lines: list[str]) -> bool:

@@ -12,6 +12,7 @@ from scriptvid.model import Script
 from .fdx import looks_like_fdx, parse_fdx
 from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
 from .hidden import HEADING_LINE, what_hides_the_scenes
+from .layout import looks_like_layout, parse_layout
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
 from .pdf import looks_like_pdf, parse_pdf
 
@@ -44,7 +45,9 @@ def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "
     fallback = title_from_name(name)
     if kind == "auto":
         kind = detect_format(text, name)
-    if kind == "stage-play":
+    if kind == "layout":
+        script = parse_layout(text, fallback)
+    elif kind == "stage-play":
         script = parse_play(text, fallback)
     elif kind == "labelled":
         script = parse_labelled(text, fallback)
@@ -169,12 +172,15 @@ def title_from_name(name: str) -> str:
 
 
 def detect_format(text: str, name: str) -> str:
-    """Which parser reads `text`: "fountain", "stage-play" or "labelled" (video scripts, dialogue)."""
+    """Which parser reads `text`: "fountain", "stage-play", "layout" (a typewriter-format screenplay)
+    or "labelled" (video scripts, dialogue)."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".fountain":
         return "fountain"
     if GUTENBERG_START.search(text) or _looks_like_play(text):
         return "stage-play"
+    if suffix != ".md" and looks_like_layout(text):
+        return "layout"  # a typewriter-format screenplay: read by its columns
     labelled = sum(1 for line in text.split("\n") if BRACKET_LABEL.match(line) or NAME_LABEL.match(line)) >= 2
     # Markdown is what video scripts are written in; a stray "Est. 2019" line must not make it Fountain.
     if suffix == ".md" and (labelled or MD_HEADING_LINE.search(text)):
