@@ -27,7 +27,7 @@ from pathlib import Path
 from . import fsutil, tree
 from .errors import InputError
 
-SCRIPT_SUFFIXES = (".fountain", ".fdx", ".pdf", ".txt", ".md")
+SCRIPT_SUFFIXES = (".fountain", ".fdx", ".fadein", ".highland", ".pdf", ".txt", ".md")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 _IGNORED_SUFFIXES = ("~", ".part", ".tmp", ".swp", ".crdownload", ".partial")
 

@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.slow
 TINY = "Title: {title}\n\nINT. ROOM - DAY\n\nANNA\n{line}\n"
 GOOD = TINY.format(title="Tiny", line="Hello there.")
 FDX = Path(__file__).parent / "data" / "fdx"
+OSF = Path(__file__).parent / "data" / "osf"
 
 
 @dataclass
@@ -40,6 +42,14 @@ def case(
     name: str, content: str | bytes, project: str | None, expect: str, sidecar: str | None = None
 ) -> Case:
     return Case(name, content.encode() if isinstance(content, str) else content, project, expect, sidecar)
+
+
+def zip_bomb() -> bytes:
+    """A Fade In file of 60 KB that would unpack to 60 MB."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("document.xml", b"<document>" + b" " * 60_000_000 + b"</document>")
+    return out.getvalue()
 
 
 def many_scenes(n: int) -> str:
@@ -136,6 +146,8 @@ CASES = [
         "declares entities",
     ),
     case("page.fdx", b"<html><body>INT. ROOM - DAY</body></html>", "page", "not a Final Draft file"),
+    case("sample.fadein", (OSF / "sample-04.fadein").read_bytes(), "sample", "completed"),
+    case("zipbomb.fadein", zip_bomb(), "zipbomb", "unpacks to more than 50 MB"),
     case("notes.pdf", b"%PDF-1.4 not a script", "notes", "is not a readable PDF"),
     case("notes.docx", b"PK\x03\x04 a word document", None, "not a script"),
     case("lonely.yaml", "music: {mood: sad}\n", None, "no script named lonely"),

@@ -29,7 +29,7 @@ from .elements import ACTION, CHARACTER, Part, build, title_page_of
 
 def parse_fdx(data: bytes, name: str, fallback_title: str) -> Script:
     """A Final Draft file's bytes; `name` is its file name (for errors)."""
-    root = _read_xml(data, name)
+    root = read_xml(data, name)
     content = root.find("Content")
     if content is None:
         raise InputError("is a Final Draft file without a script in it (no <Content>)", file=name)
@@ -43,24 +43,25 @@ def looks_like_fdx(data: bytes) -> bool:
     return head.startswith(b"<") and b"<FinalDraft" in head
 
 
-def _read_xml(data: bytes, name: str) -> Element:
+def read_xml(data: bytes, name: str, root_tag: str = "FinalDraft", kind: str = "Final Draft") -> Element:
+    """The XML's root element, which must be `root_tag`; entities and broken XML refused, saying so."""
     try:
         root = defusedxml.ElementTree.fromstring(data)
     except defusedxml.DefusedXmlException as exc:
         raise InputError(
             f"is refused: its XML declares entities or reaches outside the file ({type(exc).__name__}), "
-            "which no Final Draft file does",
+            f"which no {kind} file does",
             file=name,
         ) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(
-            f"is not a readable Final Draft file: broken XML at line {line}, column {column + 1} "
+            f"is not a readable {kind} file: broken XML at line {line}, column {column + 1} "
             f"({str(exc).split(':')[0]})",
             file=name,
         ) from None
-    if root.tag != "FinalDraft":
-        raise InputError(f"is XML but not a Final Draft file (it starts with <{root.tag}>)", file=name)
+    if root.tag != root_tag:
+        raise InputError(f"is XML but not a {kind} file (it starts with <{root.tag}>)", file=name)
     return root
 
 

@@ -287,6 +287,8 @@ def dialogue_lines(cue: _Cue, lines: list[str]) -> tuple[list[Line], list[str]]:
 
     for raw in lines:
         text = raw.strip()
+        if PAGE_BREAK.match(text) and not paren_parts:
+            continue  # `===` right under a speech (as Fade In writes it): a page break, not words
         if paren_parts:  # inside a parenthetical that spans lines
             paren_parts.append(text)
             if text.endswith(PAREN_CLOSE):

@@ -14,6 +14,7 @@ from .fountain import TITLE_KEY, TITLE_PAGE_KEYS, parse_fountain
 from .hidden import HEADING_LINE, what_hides_the_scenes
 from .layout import looks_like_layout, parse_layout
 from .loose import ACT, BRACKET_LABEL, GUTENBERG_START, NAME_LABEL, parse_labelled, parse_play, play_cue_names
+from .packaged import parse_osf, unpacked
 from .pdf import looks_like_pdf, parse_pdf
 
 # Two bytes that form a valid UTF-8 sequence: a file that has them was meant to be UTF-8, so a broken
@@ -22,7 +23,7 @@ UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 NEWLINES = re.compile(r"\r\n?")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters that are not whitespace
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
-EXPECTED_FDX = "paragraphs of a script in its <Content> (Scene Heading, Action, Character, Dialogue)"
+EXPECTED_FDX = "paragraphs of a script (Scene Heading, Action, Character, Dialogue)"
 EXPECTED = (
     "Fountain scene headings (INT. KITCHEN - NIGHT), a video script with [NARRATOR]: and [VISUAL]: lines, "
     "NAME: dialogue lines, or a stage play with 'Name.  speech' paragraphs"
@@ -32,11 +33,17 @@ EXPECTED = (
 def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "auto") -> Script:
     """Parse a script file's bytes; `name` is its file name. `kind` is "auto" (recognise the format)
     or the parser to use: "fountain", "labelled" or "stage-play". Raises InputError for unusable input.
-    A Final Draft file (`.fdx`, or XML that says it is one) and a PDF are read as such whatever `kind`
-    says."""
+    A Final Draft file (`.fdx`, or XML that says it is one), a PDF, and the zips of Fade In (`.fadein`)
+    and Highland (`.highland`) are read as such whatever `kind` says."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".fdx" or looks_like_fdx(data):
         return _checked(parse_fdx(data, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
+    if suffix == ".fadein":
+        _, document = unpacked(data, name, "fadein")
+        return _checked(parse_osf(document, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
+    if suffix == ".highland":  # Fountain, in a TextBundle
+        _, bundled = unpacked(data, name, "highland")
+        return read_script(bundled, PurePath(name).stem + ".fountain", max_scenes=max_scenes)
     if suffix == ".pdf" or looks_like_pdf(data):
         return _checked(parse_pdf(data, name, title_from_name(name)), name, max_scenes, EXPECTED)
     text = NEWLINES.sub("\n", decode(data, name))
