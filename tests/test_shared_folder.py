@@ -121,7 +121,7 @@ def resume(root: Path, name: str) -> str:
 
 def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, outside: Outside) -> None:
     inbox = data_root / "inbox"
-    long_bad = "x" * 251 + ".pdf"  # 255 bytes: its report's name must be shortened
+    long_bad = "x" * 251 + ".doc"  # 255 bytes: its report's name must be shortened
     long_good = "l" * 246 + ".fountain"
     # Waiting before the daemon starts: the start-up rescan meets them first.
     (inbox / long_bad).write_text("not a script")
@@ -213,13 +213,13 @@ def test_a_report_folder_taken_by_a_file_or_a_link_writes_nothing_and_stops_noth
 ) -> None:
     inbox = data_root / "inbox"
     (inbox / "failed").symlink_to(outside / "dir")
-    (inbox / "first.pdf").write_text("x")
+    (inbox / "first.doc").write_text("x")
     daemon = Daemon(data_root).start()
     try:
         wait_for(lambda: "report not written" in str(daemon.events()), 60, "the refusal to write a report")
         (inbox / "failed").unlink()
         (inbox / "failed").write_text("a colleague's notes, in a file named failed")
-        (inbox / "second.pdf").write_text("x")
+        (inbox / "second.doc").write_text("x")
         wait_for(lambda: str(daemon.events()).count("report not written") >= 2, 30, "the second refusal")
         daemon.stop()
         # Starting again with both still there: the start-up rescan meets them, the daemon serves.
@@ -396,7 +396,21 @@ OWN_NAMES = [
     *(".written.json", "script.json", "storyboard.png", "events.jsonl", "scene.yaml", "image.png"),
     *("voice", "said", "clip.mp4", "into.mp4", "title.mp4", "sound.m4a", "mix.wav", "victim"),
 ]
-SUFFIXES = ["", ".fountain", ".txt", ".md", ".yaml", ".yml", ".pdf", ".error.txt", ".tmp", ".part"]
+SUFFIXES = [
+    "",
+    ".fountain",
+    ".fdx",
+    ".fadein",
+    ".txt",
+    ".md",
+    ".yaml",
+    ".yml",
+    ".pdf",
+    ".doc",
+    ".error.txt",
+    ".tmp",
+    ".part",
+]
 
 
 def _long_name(stem: str, suffix: str) -> str:
