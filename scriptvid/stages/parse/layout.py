@@ -1,4 +1,4 @@
-"""A screenplay laid out on the page, as a typewriter wrote it and as `pdftotext -layout` gives a PDF
+"""A screenplay laid out on the page, as a typewriter wrote it and as `pdftotext -fixed` gives a PDF
 back: what each line is, read from how far it is indented.
 
 Screenplay pages keep fixed columns (counted from the left margin, in characters of 12-point Courier):
@@ -6,6 +6,8 @@ action and scene headings at 0, dialogue at about 10, parentheticals at about 16
 about 22, transitions pushed to the right from about 40. The page's own furniture is dropped first:
 page numbers, `CONTINUED` lines, and a speech broken across pages by `(MORE)` and a repeated
 `NAME (CONT'D)` is joined again. A first page without a scene heading or a speech is the title page.
+Paper does not say what Fountain's forcing marks say: an upper-case line alone at the margin is read
+as a (secondary) scene heading, as screenwriters use one, and a cue too long for its line is lost.
 """
 
 from __future__ import annotations
