@@ -96,6 +96,17 @@ def _literal(text: str) -> str:
     return text.replace("*", "\\*").replace("_", "\\_")
 
 
+def blocks_of(lines: list[str]) -> list[list[str]]:
+    """Lines in blocks, as empty lines separate them, each line's spacing collapsed (a title page)."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            blocks[-1].append(" ".join(line.split()))
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
 def title_page_of(blocks: list[list[str]]) -> dict[str, str]:
     """Title, Credit, Author and Contact from a title page's blocks of lines (runs between blank
     lines), as screenplays lay it out: the title, "Written by" and the author; what follows is

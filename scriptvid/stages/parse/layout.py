@@ -27,6 +27,7 @@ from .elements import (
     PARENTHETICAL,
     TRANSITION,
     Part,
+    blocks_of,
     build,
     title_page_of,
 )
@@ -58,7 +59,7 @@ def parse_layout(text: str, fallback_title: str) -> Script:
     pages = [p for p in pages if any(line.strip() for line in p)]
     title_page: dict[str, str] = {}
     if len(pages) > 1 and not _has_script(pages[0]):
-        title_page = title_page_of(_blocks(pages.pop(0)))
+        title_page = title_page_of(blocks_of(pages.pop(0)))
     margin = _action_margin([_text_indent(line) for page in pages for line in page if line.strip()])
     if not title_page and pages:
         title_page, pages[0] = _leading_title_page(pages[0], margin)
@@ -118,7 +119,7 @@ def _leading_title_page(lines: list[str], margin: int) -> tuple[dict[str, str], 
         top += 1
     if top == len(lines) or not any(line.strip() for line in lines[:top]) or _has_script(lines[:top]):
         return {}, lines
-    return title_page_of(_blocks(lines[:top])), lines[top:]
+    return title_page_of(blocks_of(lines[:top])), lines[top:]
 
 
 def _has_script(lines: list[str]) -> bool:
@@ -131,16 +132,6 @@ def _has_script(lines: list[str]) -> bool:
         _is_cue(text) and nxt and not nxt.isupper() and nxt_indent < indent
         for (text, indent), (nxt, nxt_indent) in itertools.pairwise(rows)
     )
-
-
-def _blocks(lines: list[str]) -> list[list[str]]:
-    blocks: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            blocks[-1].append(" ".join(line.split()))
-        elif blocks[-1]:
-            blocks.append([])
-    return [b for b in blocks if b]
 
 
 def _joined(pages: list[list[str]], margin: int) -> list[str]:
@@ -227,20 +218,14 @@ def _block_parts(block: list[_Line], width: int) -> list[Part]:
         if first.indent >= CUE_FROM and _is_cue(first.text):
             return [Part(CHARACTER, first.text), *_speech(block[1:])]
     if first.indent < DIALOGUE_FROM:
-        # A heading too long for its line goes on, in capitals, on the next.
-        wrapped = 1
-        while (
-            wrapped < len(block) and block[wrapped].indent < DIALOGUE_FROM and block[wrapped].text.isupper()
-        ):
-            wrapped += 1
-        text = " ".join(r.text for r in block[:wrapped])
-        heading = _heading(text, alone=wrapped == len(block))
-        if heading is not None and (wrapped == 1 or HEADING_PREFIX.match(text)):
-            rest = _block_parts(block[wrapped:], width) if len(block) > wrapped else []
-            return [Part(HEADING, heading[0], heading[1]), *rest]
-        heading = _heading(first.text, alone=len(block) == 1)
+        # An INT./EXT. heading too long for its line goes on, in capitals, on the next.
+        take = 1
+        if HEADING_PREFIX.match(first.text):
+            while take < len(block) and block[take].indent < DIALOGUE_FROM and block[take].text.isupper():
+                take += 1
+        heading = _heading(" ".join(r.text for r in block[:take]), alone=take == len(block))
         if heading is not None:
-            rest = _block_parts(block[1:], width) if len(block) > 1 else []
+            rest = _block_parts(block[take:], width) if len(block) > take else []
             return [Part(HEADING, heading[0], heading[1]), *rest]
     if (
         len(block) == 1

@@ -22,16 +22,12 @@ from xml.etree.ElementTree import Element
 from scriptvid.errors import InputError
 from scriptvid.model import Script
 
-from .elements import ACTION, CHARACTER, Part, build, title_page_of
+from .elements import ACTION, CHARACTER, Part, blocks_of, build, title_page_of
 from .fdx import read_xml
 
 MAX_ENTRIES = 10_000
 UNPACKED_LIMIT = 50_000_000  # bytes of the one member read (no script is that long)
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-def looks_like_zip(data: bytes) -> bool:
-    return data.startswith(ZIP_MAGIC)
+_KIND = {"fadein": "Fade In", "highland": "Highland"}
 
 
 def unpacked(data: bytes, name: str, want: str, limit: int = UNPACKED_LIMIT) -> tuple[str, bytes]:
@@ -66,9 +62,6 @@ def unpacked(data: bytes, name: str, want: str, limit: int = UNPACKED_LIMIT) -> 
     return member.filename, content
 
 
-_KIND = {"fadein": "Fade In", "highland": "Highland"}
-
-
 def _member(entries: list[zipfile.ZipInfo], want: str) -> zipfile.ZipInfo | None:
     if want == "fadein":
         return next((e for e in entries if e.filename == "document.xml"), None)
@@ -88,7 +81,7 @@ def parse_osf(data: bytes, name: str, fallback_title: str) -> Script:
     if paragraphs is None:
         raise InputError("is a Fade In file without a script in it (no <paragraphs>)", file=name)
     lines = [_text(p) for p in root.findall("titlepage/para")]
-    title_page = title_page_of(_blocks(lines))
+    title_page = title_page_of(blocks_of(lines))
     return build(_parts(paragraphs), title_page.get("Title") or fallback_title, title_page, "fade-in")
 
 
@@ -107,14 +100,3 @@ def _parts(paragraphs: Element) -> Iterator[Part]:
 
 def _text(para: Element) -> str:
     return "".join(run.text or "" for run in para.findall("text")).replace("\r", "")
-
-
-def _blocks(lines: list[str]) -> list[list[str]]:
-    """Title-page lines in blocks, as empty paragraphs separate them."""
-    blocks: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            blocks[-1].append(" ".join(line.split()))
-        elif blocks[-1]:
-            blocks.append([])
-    return [b for b in blocks if b]

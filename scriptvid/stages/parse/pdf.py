@@ -18,6 +18,7 @@ from .layout import parse_layout
 # of dialogue alone would start its dialogue where action starts).
 CHARACTER_POINTS = 7.2
 PDFTOTEXT_SECONDS = 120.0  # a 200-page script takes about a second
+ENCRYPTED = "is an encrypted PDF: save it again without a password"
 NO_TEXT = (
     "has no text to read: it is a scan (pictures of pages), which needs OCR first; export the script from "
     "the program it was written in as a PDF, or as .fdx or .fountain"
@@ -55,11 +56,11 @@ def pdf_text(data: bytes, name: str) -> str:
         )
     except StageError as exc:
         if "password" in str(exc).lower():
-            raise InputError("is an encrypted PDF: save it again without a password", file=name) from None
+            raise InputError(ENCRYPTED, file=name) from None
         raise InputError(f"is not a readable PDF ({exc})", file=name) from None
     text = out.decode("utf-8", "replace")
     if not any(c.isalpha() for c in text):
         if b"/Encrypt" in data:
-            raise InputError("is an encrypted PDF: save it again without a password", file=name)
+            raise InputError(ENCRYPTED, file=name)
         raise InputError(NO_TEXT, file=name)
     return text

@@ -23,7 +23,7 @@ UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 NEWLINES = re.compile(r"\r\n?")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters that are not whitespace
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
-EXPECTED_FDX = "paragraphs of a script (Scene Heading, Action, Character, Dialogue)"
+EXPECTED_MARKED = "paragraphs of a script (Scene Heading, Action, Character, Dialogue)"
 EXPECTED = (
     "Fountain scene headings (INT. KITCHEN - NIGHT), a video script with [NARRATOR]: and [VISUAL]: lines, "
     "NAME: dialogue lines, or a stage play with 'Name.  speech' paragraphs"
@@ -37,10 +37,10 @@ def read_script(data: bytes, name: str, *, max_scenes: int = 2000, kind: str = "
     and Highland (`.highland`) are read as such whatever `kind` says."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".fdx" or looks_like_fdx(data):
-        return _checked(parse_fdx(data, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
+        return _checked(parse_fdx(data, name, title_from_name(name)), name, max_scenes, EXPECTED_MARKED)
     if suffix == ".fadein":
         _, document = unpacked(data, name, "fadein")
-        return _checked(parse_osf(document, name, title_from_name(name)), name, max_scenes, EXPECTED_FDX)
+        return _checked(parse_osf(document, name, title_from_name(name)), name, max_scenes, EXPECTED_MARKED)
     if suffix == ".highland":  # Fountain, in a TextBundle
         _, bundled = unpacked(data, name, "highland")
         return read_script(bundled, PurePath(name).stem + ".fountain", max_scenes=max_scenes)
