@@ -427,3 +427,85 @@ def test_the_readmes_sidecar_example_renders_as_written(tmp_path: Path) -> None:
     assert film_cast(job)["MARA"].pitch == settings["characters"]["MARA"]["voice"]["pitch"]
     status = json.loads((project / "status.json").read_text())
     assert status["state"] == "completed" and status["errors"] == []
+
+
+RAW_RGB = ("-f", "rawvideo", "-pix_fmt", "rgb24", "-")
+PHONE_SCRIPT = """\
+Title: Upright
+
+EXT. BEACH - DAY
+
+MARA and OWEN walk along the waterline.
+
+MARA
+The tide is going out. We have an hour before the light.
+
+OWEN
+Then we walk slowly.
+"""
+
+
+def test_a_film_for_phones_is_composed_upright_with_subtitles_in_the_safe_area(tmp_path: Path) -> None:
+    """`video: {format: vertical}`: a 1080x1920 film, the people inside its width, the subtitles burned
+    in clear of the platforms' buttons and caption, and the soft track in the same style."""
+    from scriptvid import subtitles
+
+    script = tmp_path / "upright.fountain"
+    script.write_text(PHONE_SCRIPT)
+    (tmp_path / "upright.yaml").write_text(
+        "video: {format: vertical, fps: 12}\nmusic: {enabled: false}\ncamera: {strength: 0}\n"
+        "subtitles: {burn_in: true, box: 1.0}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "scriptvid", "render", "--quiet", "--root", str(tmp_path), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    film = tmp_path / "outbox" / "upright.mp4"
+    streams = {s["codec_type"]: s for s in ffprobe(film)["streams"]}
+    assert (streams["video"]["width"], streams["video"]["height"]) == (1080, 1920)
+    assert streams["subtitle"]["codec_name"] == "mov_text"
+    # The soft track's style, as a player reads it: the size and the solid box of the settings.
+    back = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(film), "-map", "0:s", "-f", "ass", "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    style = next(ln for ln in back.splitlines() if ln.startswith("Style: Default")).split(",")
+    assert style[2] == str(round(1080 * 0.045)) and int(style[6][2:], 16) == 0  # &HAABBGGRR: solid black
+
+    # The burned-in box: black where the frame before the first line (no subtitle yet) was not.
+    scene = scene_dirs(tmp_path / "projects" / "upright")[0]
+    cues = json.loads((scene / "voice" / "cues.json").read_text())["cues"]
+    head = float(ffprobe(scene / "head.mp4")["format"]["duration"]) if (scene / "head.mp4").exists() else 0.0
+
+    def frame_at(seconds: float) -> np.ndarray:
+        """The scene's own frame (its head, then its segment) at this time of the scene."""
+        piece, at = (
+            (scene / "head.mp4", seconds) if seconds < head else (scene / "segment.mp4", seconds - head)
+        )
+        raw = subprocess.run(
+            ["ffmpeg", "-v", "error", "-ss", f"{at:.3f}", "-i", str(piece), "-frames:v", "1", *RAW_RGB],
+            check=True,
+            capture_output=True,
+        ).stdout
+        return np.frombuffer(raw, np.uint8).reshape(1920, 1080, 3).astype(int)
+
+    before, during = frame_at(cues[0]["start"] - 0.25), frame_at((cues[0]["start"] + cues[0]["end"]) / 2)
+    box = (during.max(axis=2) < 24) & (before.max(axis=2) > 60)
+    rows, columns = np.nonzero(box.any(axis=1))[0], np.nonzero(box.any(axis=0))[0]
+    assert box.sum() > 20_000
+    left, top, right, bottom = subtitles.safe_area(1080, 1920)
+    assert columns[0] >= left and columns[-1] < 1080 - right
+    assert rows[0] >= top and rows[-1] < 1920 - bottom and rows[-1] > 1920 - bottom - 20
+    # Both people are in the picture, inside its width.
+    figures = json.loads((scene / "figures.json").read_text())["figures"]
+    assert {f["character"] for f in figures} == {"MARA", "OWEN"}
+    from PIL import Image
+
+    people = np.asarray(Image.open(scene / "figures.png"))[..., 3]
+    assert people[:, :10].max() == 0 and people[:, -10:].max() == 0

@@ -278,10 +278,32 @@ def test_render_time_at_1080p(tmp_path: Path) -> None:
     assert took < 5.0
 
 
-def test_vertical_frames_keep_everyone_in_view(tmp_path: Path) -> None:
-    names = ("BRICK", "MAGGIE", "GOOPER", "MAE")
-    out = render(tmp_path, scene("EXT. BEACH - DAY", names), width=360, height=640)
+CAST = ("BRICK", "MAGGIE", "GOOPER", "MAE", "BIG DADDY", "BIG MAMA")
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 640), (480, 480), (640, 360)])
+@pytest.mark.parametrize("heading", ["EXT. BEACH - DAY", "INT. TAXI - NIGHT"])  # a taxi is a close shot
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 6])
+def test_everyone_is_inside_the_frame_whatever_its_shape(
+    tmp_path: Path, width: int, height: int, heading: str, count: int
+) -> None:
+    names = CAST[:count]
+    out = render(tmp_path, scene(heading, names), width=width, height=height)
+    figures = pixels(out / "figures.png")
+    # No one is cut by the frame's sides: the people's layer is clear at both edges.
+    side = max(1, width // 100)
+    assert figures[:, :side, 3].max() == 0 and figures[:, -side:, 3].max() == 0
     meta = json.loads((out / "figures.json").read_text())
+    assert [f["character"] for f in meta["figures"]] and len(meta["figures"]) == count
     for f in meta["figures"]:
-        x0, _, x1, _ = f["box"]
-        assert 0 <= x0 < x1 <= 360 and 0 < f["mouth"]["x"] < 360
+        assert 0 < f["mouth"]["x"] < width and 0 < f["mouth"]["y"] < height  # every face in view
+
+
+def test_an_upright_frame_is_composed_for_its_height(tmp_path: Path) -> None:
+    """On a phone the people are drawn large (as tall as about half the frame), not as small as a
+    widescreen frame's width would make them."""
+    for names in (CAST[:1], CAST[:2], CAST[:3]):
+        out = render(tmp_path, scene("EXT. BEACH - DAY", names), width=360, height=640)
+        meta = json.loads((out / "figures.json").read_text())
+        tallest = max(f["box"][3] - f["box"][1] for f in meta["figures"])
+        assert tallest >= 0.4 * 640, (names, tallest)

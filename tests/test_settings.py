@@ -50,7 +50,7 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"video": {"widht": 3}}, "video.widht: unknown setting; allowed here: width, height, fps"),
+        ({"video": {"widht": 3}}, "video.widht: unknown setting; allowed here: format, width, height, fps"),
         ({"video": {"fps": -3}}, "video.fps: -3 is out of range; expected a whole number from 1 to 120"),
         (
             {"video": {"fps": "fast"}},
@@ -62,7 +62,7 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
             {"music": {"enabled": "yes please"}},
             "music.enabled: 'yes please' is not allowed; expected true or false",
         ),
-        ({"video": 3}, "video: must be a mapping of width, height, fps"),
+        ({"video": 3}, "video: must be a mapping of format, width, height, fps"),
         ({"timing": {"min_scene": float("nan")}}, "timing.min_scene: nan is not allowed"),
         (
             {"backends": {"music": "orchestra"}},
@@ -104,3 +104,37 @@ def test_yaml_errors_name_the_line_and_aliases_are_refused(tmp_path: Path) -> No
     listing.write_text("- 1\n- 2\n")
     with pytest.raises(InputError, match="must hold a mapping of settings, not a list"):
         settings.load_yaml(listing)
+
+
+def test_a_named_format_sets_the_frame_and_the_higher_layer_wins() -> None:
+    def frame(*layers: dict) -> tuple[str, int, int]:
+        built = settings.build([(f"layer{i}", data) for i, data in enumerate(layers)])
+        return built.video.format, built.video.width, built.video.height
+
+    assert frame() == ("", 1920, 1080)
+    assert frame({"video": {"format": "vertical"}}) == ("vertical", 1080, 1920)
+    assert frame({"video": {"format": "Square"}}) == ("square", 1080, 1080)
+    # A film's sidecar asks for a phone film over a machine configured for 720p, and the other way.
+    assert frame({"video": {"width": 1280, "height": 720}}, {"video": {"format": "vertical"}})[1:] == (
+        1080,
+        1920,
+    )
+    assert frame({"video": {"format": "vertical"}}, {"video": {"width": 720, "height": 1280}}) == (
+        "",
+        720,
+        1280,
+    )
+    # A layer that sets neither keeps what is below it.
+    assert frame({"video": {"format": "square"}}, {"video": {"fps": 25}}) == ("square", 1080, 1080)
+    assert frame({"video": {"format": "widescreen", "width": 1920}}) == ("widescreen", 1920, 1080)
+
+
+def test_a_format_and_another_size_in_one_file_is_refused_naming_both() -> None:
+    with pytest.raises(InputError) as caught:
+        settings.project_layer({"video": {"format": "vertical", "width": 1920}}, "film.yaml")
+    assert str(caught.value) == (
+        "film.yaml: video.width: 1920 is not the width of video.format vertical (1080x1920);"
+        " give the format or the size, not both"
+    )
+    with pytest.raises(InputError, match=r"video\.format: 'portrait' is not allowed; expected one of"):
+        settings.project_layer({"video": {"format": "portrait"}}, "film.yaml")

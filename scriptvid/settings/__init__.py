@@ -49,6 +49,7 @@ from .schema import (
     without_service_keys,
 )
 from .sections import (
+    FORMATS,
     AudioSettings,
     BackendSettings,
     CharacterSettings,
@@ -146,6 +147,33 @@ class Settings:
 def validate(data: Mapping[str, Any], file: str, *, error: type = ConfigError) -> None:
     """Check one layer of settings; raise `error` naming the file, the key and what is allowed."""
     check_mapping(Settings, data, "", file, error)
+    video = data.get("video") or {}
+    named = str(video.get("format") or "").lower()
+    if named:
+        size = FORMATS[named]
+        for key, side in (("width", size[0]), ("height", size[1])):
+            if key in video and video[key] != side:
+                raise error(
+                    f"{video[key]!r} is not the {key} of video.format {named} ({size[0]}x{size[1]});"
+                    f" give the format or the size, not both",
+                    file=file,
+                    key=f"video.{key}",
+                )
+
+
+def _sized(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """One layer with its frame said both ways: a named format brings its width and height, and a
+    width or height without one clears the format of the layers below (the higher layer wins)."""
+    video = data.get("video")
+    if not isinstance(video, dict):
+        return data
+    named = str(video.get("format") or "").lower()
+    if named:
+        width, height = FORMATS[named]
+        return {**data, "video": {**video, "width": width, "height": height}}
+    if "width" in video or "height" in video:
+        return {**data, "video": {**video, "format": ""}}
+    return data
 
 
 def _upper_names(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -158,7 +186,7 @@ def _upper_names(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def build(layers: Sequence[tuple[str, Mapping[str, Any]]]) -> Settings:
     """Merge validated (name, data) layers in order over the defaults, and freeze."""
-    merged = merge_layers([(name, _upper_names(data)) for name, data in layers])
+    merged = merge_layers([(name, _sized(_upper_names(data))) for name, data in layers])
     return typing.cast(Settings, build_section(Settings, merged))
 
 

@@ -12,8 +12,19 @@ from .schema import option, section
 COLOUR = r"#[0-9a-fA-F]{6}"
 
 
+# The frames people watch films in: the size a named `video.format` stands for.
+FORMATS = {"widescreen": (1920, 1080), "vertical": (1080, 1920), "square": (1080, 1080)}
+
+
 @dataclass(frozen=True)
 class VideoSettings:
+    format: str = option(
+        "",
+        "a named frame: widescreen (1920x1080), vertical (1080x1920, for phones) or square (1080x1080);"
+        " sets width and height. Empty: as width and height say",
+        choices=("", *FORMATS),
+        lower=True,
+    )
     width: int = option(1920, "frame width in pixels (even)", min=160, max=7680, even=True)
     height: int = option(1080, "frame height in pixels (even)", min=90, max=4320, even=True)
     fps: int = option(30, "frames per second", min=1, max=120)
@@ -76,7 +87,23 @@ class MusicSettings:
 
 @dataclass(frozen=True)
 class SubtitleSettings:
+    """How subtitles look. The soft track (mov_text) carries the size, the colour and the box; the
+    outline and a top position are only drawn when burned in (the format has neither)."""
+
     burn_in: bool = option(False, "draw the subtitles into the picture as well as writing the .srt")
+    size: float = option(4.5, "letter size, % of the frame's shorter side", min=2.0, max=12.0)
+    position: str = option(
+        "bottom", "where the subtitles stand (inside the frame's safe area)", choices=("bottom", "top")
+    )
+    colour: str = option(
+        "#ffffff", "colour of the letters", pattern=COLOUR, pattern_help="'#rrggbb'", lower=True
+    )
+    outline: float = option(
+        8.0, "dark outline round the letters, % of the letter size; 0 for none", min=0.0, max=25.0
+    )
+    box: float = option(
+        0.0, "opacity of a dark box behind the words: 0 for none, 1 for solid", min=0.0, max=1.0
+    )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ NAME = "assemble"
 def inputs(job: Job) -> dict[str, Any]:
     names = timeline.scene_names(job.project)
     return {
-        "version": "1",
+        "version": "2",
         "scenes": {
             n: [
                 job.fingerprint_of("animate", n),
@@ -67,12 +67,14 @@ def run(job: Job) -> None:
     )
     cues = _subtitle_cues(job, layout)
     fsutil.write_text(render / "film.srt", subtitles.srt(cues))
+    # The soft track is made from the same cues with the film's subtitle style (see subtitles.ass).
+    fsutil.write_text(render / "film.ass", subtitles.ass(cues, subtitles.Look.of(job.settings)))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
 
     # Picture and sound are copied as they are; burned-in subtitles were drawn when each scene was
     # rendered, the soft ones are a track of their own.
     args = [*media.FFMPEG, "-i", str(video), "-i", str(sound), "-f", "ffmetadata", "-i", "chapters.txt"]
-    args += ["-i", "film.srt"] if cues else []
+    args += ["-i", "film.ass"] if cues else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
     args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
     args += ["-c:v", "copy", "-c:a", "copy"]
@@ -148,10 +150,10 @@ def _concat_quote(path: Path) -> str:
 
 
 def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[subtitles.Cue]:
-    out = []
+    out, look = [], subtitles.Look.of(job.settings)
     for placement in layout.scenes:
         cues = fsutil.read_json(job.project.scenes_dir / placement.name / "voice" / "cues.json")["cues"]
-        out += subtitles.from_voice(cues, placement.start)
+        out += subtitles.from_voice(cues, look, placement.start)
     return out
 
 

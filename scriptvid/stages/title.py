@@ -85,7 +85,7 @@ def title_image(lines: list[tuple[str, str]], width: int, height: int) -> np.nda
     ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     image = Image.fromarray(np.broadcast_to(top + (bottom - top) * ramp, (height, width, 3)).astype(np.uint8))
     draw = ImageDraw.Draw(image)
-    unit = height / 1080
+    unit = min(width, height) / 1080  # an upright frame's text sized by its width, so it fits
     sizes = {"title": 96, "name": 48, "small": 34}
     blocks = []
     for style, text in lines:

@@ -60,7 +60,8 @@ def inputs(job: Job) -> dict[str, Any]:
             job.settings.video.preset,
         ],
         "handover": [into.seconds, out.kind, out.seconds],
-        "burn_in": job.settings.subtitles.burn_in,
+        # How burned-in subtitles look is in the frames; the soft track's style is not.
+        "burn_in": job.settings.subtitles if job.settings.subtitles.burn_in else False,
     }
 
 
@@ -99,9 +100,10 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> Overlay:
 def _subtitle_overlay(job: Job) -> Overlay:
     """The scene's subtitles drawn into its frames, cut into cues exactly as in the .srt."""
     video = job.settings.video
+    look = subtitles.Look.of(job.settings)
     cues = []
-    for part in subtitles.from_voice(fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"]):
-        picture, at = subtitles.caption(part.text, video.width, video.height)
+    for part in subtitles.from_voice(fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"], look):
+        picture, at = subtitles.caption(part.text, look)
         cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
 
     def draw(canvas: Canvas, index: int, _: Transform) -> None:

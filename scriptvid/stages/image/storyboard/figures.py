@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,13 +38,22 @@ def visible_characters(scene: Scene, most: int) -> list[str]:
     return out[:most]
 
 
+# Figures keep this much of the frame's width clear at each side: nobody is cut by the frame's edge.
+SIDE = 0.02
+
+
 def place(
     names: Sequence[str], characters: Mapping[str, CharacterSettings], ctx: Ctx, close: bool
 ) -> list[Placed]:
     W, H, n = ctx.W, ctx.H, len(names)
     if n == 0:
         return []
-    base = min(H * (0.58 if n <= 3 else 0.5), 1.55 * W / max(n, 2.5))
+    if W < 0.8 * H:
+        # An upright (phone) frame: the people larger, as tall as half the frame, and the width
+        # shared among them.
+        base = min(H * 0.5, 1.9 * W / max(n, 2))
+    else:
+        base = min(H * (0.58 if n <= 3 else 0.5), 1.55 * W / max(n, 2.5))
     if close:
         base *= 1.55
     spread = min(0.64, 0.2 * n) if n > 1 else 0.0
@@ -54,13 +64,52 @@ def place(
         t = i / (n - 1) if n > 1 else 0.5
         x = W * (centre - spread / 2 + spread * t + ctx.u(-0.015, 0.015))
         row = (i % 2) if n > 3 else 0
-        feet = H * ((1.22 if close else 0.9) + (0.045 if row else 0.0) - (0.0 if n > 3 else ctx.u(0, 0.02)))
+        # A close shot shows people from the waist up: their heads at 0.41 of the frame's height (at
+        # the largest size this puts the feet at 1.22 H), whatever size so many people allow.
+        ground = 0.41 * H + 0.9 * base if close else 0.9 * H
+        feet = ground + H * ((0.045 if row else 0.0) - (0.0 if n > 3 else ctx.u(0, 0.02)))
         depth = 1.0 + (0.05 if row else 0.0)
         facing = (
             1 if x < W * centre - 1 else -1 if x > W * centre + 1 else (1 if ctx.rng.random() < 0.5 else -1)
         )
         placed.append(Placed(name, look, x, feet, base * HEIGHTS[look.height] * depth, facing))
-    return sorted(placed, key=lambda p: p.feet)
+    return sorted(_inside(placed, W, H), key=lambda p: p.feet)
+
+
+def _half_width(p: Placed) -> float:
+    """Half the width a figure takes, arms and shoulders, from its feet's centre."""
+    u, bw = p.size / 100, BUILDS[p.look.build]
+    return max(13 * u * bw + 9 * u, 20 * u * bw) + 2
+
+
+def _inside(placed: list[Placed], W: int, H: int) -> list[Placed]:
+    """The group moved, and if that is not enough made smaller about each one's feet, until every
+    figure is inside the frame's width (a narrow frame, many people, a close shot)."""
+    lo, hi = SIDE * W, (1 - SIDE) * W
+    left = min(p.x - _half_width(p) for p in placed)
+    right = max(p.x + _half_width(p) for p in placed)
+    if left >= lo and right <= hi:
+        return placed
+    shift = (lo + hi) / 2 - (left + right) / 2  # the group centred
+    moved = [dataclasses.replace(p, x=p.x + shift) for p in placed]
+    scale = min(
+        1.0,
+        *(
+            min(p.x - lo, hi - p.x) / _half_width(p)  # half width grows with size (+2 px aside)
+            for p in moved
+        ),
+    )
+    if scale >= 1.0:
+        return moved
+    scale = max(0.1, scale * 0.98)  # the 2 px of _half_width do not shrink with the figure
+    # People standing keep their feet on the ground; in a close shot (feet below the frame) their
+    # heads stay where they were.
+    return [
+        dataclasses.replace(
+            p, size=p.size * scale, feet=p.feet - 0.9 * p.size * (1 - scale) if p.feet > H else p.feet
+        )
+        for p in moved
+    ]
 
 
 def _figure_geometry(p: Placed) -> dict[str, float]:
@@ -78,8 +127,7 @@ def _figure_geometry(p: Placed) -> dict[str, float]:
 
 def figure_box(p: Placed, W: int, H: int) -> tuple[int, int, int, int]:
     g = _figure_geometry(p)
-    u, bw = g["u"], g["bw"]
-    half = max(13 * u * bw + 9 * u, 20 * u * bw) + 2
+    u, half = g["u"], _half_width(p)
     x0, x1 = max(0, math.floor(p.x - half)), min(W, math.ceil(p.x + half))
     y0 = max(0, math.floor(g["head_y"] - 17 * u) - 2)
     y1 = min(H, math.ceil(p.feet + 5 * u) + 2)
