@@ -75,11 +75,16 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     srt = (root / "outbox" / "brick-and-steel.srt").read_text()
     assert "-->" in srt
     assert any(s["codec_type"] == "subtitle" for s in info["streams"])
-    # No temporary file was left in the outbox.
+    # No temporary file was left in the outbox: the film, its subtitles, and the page of every film.
     assert sorted(p.name for p in (root / "outbox").iterdir()) == [
         "brick-and-steel.mp4",
         "brick-and-steel.srt",
+        "index.html",
     ]
+    # The page says so within a second or two of status.json (it is written at most once a second).
+    page = root / "outbox" / "index.html"
+    wait_for(lambda: 'href="brick-and-steel.mp4"' in page.read_text(), 10, "the film's link on the page")
+    assert "Ready" in page.read_text() and 'http-equiv="refresh"' not in page.read_text()
 
 
 def test_files_waiting_at_start_are_taken_and_temporary_names_are_not(data_root: Path) -> None:

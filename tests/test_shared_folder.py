@@ -181,7 +181,7 @@ def test_no_name_or_file_kind_in_the_inbox_stops_the_daemon(data_root: Path, out
                 "status.json": "not a script",
                 "CANCEL": "not a script",
                 "outbox": "not a script",
-                "project.yaml": "no script named project.fountain",
+                "project.yaml": "no script named project (.fountain, .fdx",
             }
             for name, expect in reports.items():
                 text = wait_for(

@@ -25,6 +25,7 @@ from .. import fsutil, intake, log, proc, tree
 from ..errors import ConfigError
 from ..graph import CPU, GPU
 from ..ledger import Ledger
+from ..outbox_page import OutboxPage
 from ..pipeline import STEPS, Pipeline, cancel
 from ..project import SCRIPT_SUFFIXES, SIDECAR_SUFFIXES, Project, Root
 from ..queue import consumer, make_queues
@@ -88,6 +89,8 @@ class Service:
         wait_for_queues(self.queues, settings)
         self.workers = workers  # False: the watcher and the bookkeeping only (the workers run elsewhere)
         self.pipeline = Pipeline(root, self.ledger, self.queues, service_layers, settings.daemon.retries)
+        self.page = OutboxPage(root, self.ledger.status, self.ledger.project_names)
+        self.ledger.on_change = self.page.changed
         watch = settings.watch
         self.polls = should_poll(root.inbox, watch.poll), should_poll(root.projects, watch.poll)
         self.watcher = InboxWatcher(root.inbox, watch.stable_seconds, self.polls[0], watch.poll_interval)
@@ -128,6 +131,7 @@ class Service:
             while not self.stop_requested.wait(TICK):
                 try:
                     self.tick()
+                    self.page.tick()
                     if time.monotonic() - looked >= LOOK:
                         # Steps of workers that stopped, and queued steps no queue holds (a Redis
                         # restarted without its snapshot, or out of reach when they were queued).
@@ -212,6 +216,7 @@ class Service:
         for watcher in (self.watcher, self.projects_watcher):
             watcher.check_folder()
         for path in self.watcher.ready():
+            self.page.changed()  # a refused file's report is on the page too
             try:
                 self.take(path)
             except Exception as exc:  # one file gone wrong: say so, forget it, serve the others
@@ -294,12 +299,12 @@ class Service:
                 intake.report_failure(
                     self.root,
                     path,
-                    f"no script named {path.stem}.fountain, .txt or .md came with "
+                    f"no script named {path.stem} ({', '.join(SCRIPT_SUFFIXES)}) came with "
                     "this sidecar; it is taken when one does",
                 )
             return
         if not intake.is_script(path):
-            self._refuse(path, "not a script: scriptvid takes .fountain, .txt and .md files")
+            self._refuse(path, f"not a script: scriptvid takes {', '.join(SCRIPT_SUFFIXES)} files")
             return
         if not stat.S_ISREG(st.st_mode):
             self._refuse(path, f"is {tree.what_is(st.st_mode)}, not a file; save the script as a file")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +80,8 @@ class Ledger(InboxClaims, Leases):
         self.projects = projects
         self.lease = lease_seconds
         self.out_of_reach_at = 0.0  # when this process last found the server out of reach (patience)
+        # Told the name of each project whose status.json was written (the daemon's outbox page).
+        self.on_change: Callable[[str], None] | None = None
 
     @classmethod
     def open(
@@ -106,6 +108,8 @@ class Ledger(InboxClaims, Leases):
             view.write(self.projects / project, self.status(project))
         except (OSError, tree.Refused) as exc:  # a status file that cannot be written must not stop the film
             log.get().warning("status.json not written", project=project, error=str(exc))
+        if self.on_change is not None:
+            self.on_change(project)
 
     def status(self, project: str) -> dict[str, Any]:
         """The project as status.json shows it."""
