@@ -531,3 +531,63 @@ def test_motion_prompt_follows_the_scene() -> None:
     calm = [motion_prompt(scene(n, "He reads.")) for n in range(1, 7)]
     assert all(a != b for a, b in itertools.pairwise(calm))
     assert set(calm) <= set(MOTIONS)
+
+
+WORLD_SCRIPT = """\
+Titel: Die Küche
+Autor: Ana Berg
+
+12   KÜCHE - NACHT   12
+
+Anna steht am Herd. Es regnet.
+
+ANNA
+Wo bleibst du so lange?
+
+BEN
+Der Bus kam nicht.
+
+13A. STRASSE – TAG
+
+Ben läuft durch den Regen. 3 MEN RUN IN.
+
+3 MEN RUN IN.
+
+BEN
+Nie wieder.
+
+INTÉRIEUR CAFÉ - JOUR
+
+Marie sitzt allein.
+
+MARIE
+Encore un café.
+
+AUSSEN. HAFEN - MORGEN
+
+Die Möwen.
+"""
+
+
+@pytest.mark.parametrize("name", ["die-kueche.txt", "die-kueche.fountain"])
+def test_headings_in_other_languages_without_int_or_ext(name: str) -> None:
+    """A German or French script written without Fountain's INT./EXT.: numbered headings in capitals
+    with a place and a time, another language's words for inside and outside, its title page keys."""
+    script = read_script(WORLD_SCRIPT.encode(), name)
+    assert script.format == "fountain"
+    assert (script.title, script.title_page.get("Author")) == ("Die Küche", "Ana Berg")
+    assert [(s.heading, s.location, s.time_of_day, s.interior) for s in script.scenes] == [
+        ("KÜCHE - NACHT", "KÜCHE", "NACHT", ""),
+        ("STRASSE – TAG", "STRASSE", "TAG", ""),
+        ("INTÉRIEUR CAFÉ - JOUR", "CAFÉ", "JOUR", "INT"),
+        ("AUSSEN. HAFEN - MORGEN", "HAFEN", "MORGEN", "EXT"),
+    ]
+    assert [s.scene_number for s in script.scenes[:2]] == ["12", "13A"]
+    assert [[ln.character for ln in s.dialogue] for s in script.scenes] == [
+        ["ANNA", "BEN"],
+        ["BEN"],
+        ["MARIE"],
+        [],
+    ]
+    # A line in capitals that only starts with a number is action, as before.
+    assert "3 MEN RUN IN." in script.scenes[1].action

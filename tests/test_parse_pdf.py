@@ -238,9 +238,10 @@ TYPEWRITTEN = """\
 def test_a_typewritten_text_file_in_another_language_is_read_by_its_columns() -> None:
     script = read_script(TYPEWRITTEN.encode(), "der-schluessel.txt")
     assert script.format == "layout"
-    assert [(s.scene_number, s.heading, s.location, s.time_of_day) for s in script.scenes] == [
-        ("1", "INNEN. KÜCHE - NACHT", "INNEN. KÜCHE", "NACHT"),
-        ("2", "AUSSEN. GARTEN - TAG", "AUSSEN. GARTEN", "TAG"),
+    # INNEN and AUSSEN are German for INT. and EXT.
+    assert [(s.scene_number, s.heading, s.location, s.time_of_day, s.interior) for s in script.scenes] == [
+        ("1", "INNEN. KÜCHE - NACHT", "KÜCHE", "NACHT", "INT"),
+        ("2", "AUSSEN. GARTEN - TAG", "GARTEN", "TAG", "EXT"),
     ]
     assert said(script) == [
         ("LENA", "", "leise", "Er kommt nicht mehr.", False),

@@ -19,13 +19,28 @@ NOTE_LINE = re.compile(r"^[ \t]*\[\[(?:(?!\]\]).)*\]\][ \t]*\n", re.S | re.M)
 NOTE = re.compile(r"\[\[(?:(?!\]\]).)*\]\]", re.S)
 BONEYARD_TOKEN = re.compile(r"/\*|\*/")
 
-TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]*?)[ \t]*[:：][ \t]*(.*)$")
+TITLE_KEY = re.compile(r"^([^\W\d_](?:[^\W\d_]| )*?)[ \t]*[:：][ \t]*(.*)$")
+# The title page's keys as German, French, Spanish and Italian scripts write them, by their Fountain names.
+TRANSLATED_KEYS = {
+    **dict.fromkeys(("titel", "titre", "título", "titulo", "titolo"), "Title"),
+    **dict.fromkeys(("autor", "autorin", "auteur", "autrice", "autore"), "Author"),
+    **dict.fromkeys(("autoren", "auteurs", "autores", "autori"), "Authors"),
+}
 # Only these open a title page, so that a script starting with "FADE IN:" is not read as one.
 TITLE_PAGE_KEYS = frozenset(
     {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright", "notes"}
+    | TRANSLATED_KEYS.keys()
 )
 
 HEADING = re.compile(r"^(INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT|EST)(?:[.。]\s*|\s+)(?=\S)", re.I)
+# Inside and outside as scripts in other languages write them (INTÉRIEUR, INNEN, EXTERIOR, ESTERNO ...).
+WORLD_PLACE = re.compile(
+    r"^(?:(INTÉRIEUR|INTERIEUR|INTERIOR|INTERNO|INNEN)|(EXTÉRIEUR|EXTERIEUR|EXTERIOR|ESTERNO|AUSSEN|AUẞEN))"
+    r"(?:\.\s*|\s+)(?=\S)"
+)
+# A numbered heading without INT. or EXT. (`12   KÜCHE - NACHT`, `4. CAFÉ – JOUR`), the number
+# maybe repeated at the end.
+NUMBERED_HEADING = re.compile(r"^(\d{1,4}[A-Z]{0,2})\.?\s+(\S.*?)(?:\s+\1\.?)?$")
 SCENE_NUMBER = re.compile(r"\s*#([A-Za-z0-9.\-]+)#\s*$")
 SPACED_DASH = re.compile(r"\s+(?:-{1,2}|–|—)\s+")
 BARE_DASH = re.compile(r"[-–—]")
@@ -179,6 +194,7 @@ def read_title_page(lines: list[str]) -> tuple[dict[str, str], int]:
         match = None if line[:1] in (" ", "\t") else TITLE_KEY.match(line)
         if match:
             key = match.group(1).strip()
+            key = TRANSLATED_KEYS.get(key.lower(), key)
             values[key] = [match.group(2)]
         elif key:  # an indented continuation line (multi-line values are tab- or space-indented)
             values[key].append(line)
@@ -320,21 +336,41 @@ def _unwrap(text: str) -> str:
     return plain(text.strip().lstrip("(（").rstrip(")）").strip())
 
 
-def heading_draft(text: str) -> Draft:
+def heading_draft(text: str, number: str = "") -> Draft:
     """A new scene from its heading line (without a forcing dot)."""
-    number = SCENE_NUMBER.search(text)
-    if number:
-        text = text[: number.start()]
+    marked = SCENE_NUMBER.search(text)
+    if marked:
+        text, number = text[: marked.start()], marked.group(1)
     heading = " ".join(plain(text).split()).upper()
     prefix = HEADING.match(heading)
+    world = WORLD_PLACE.match(heading)
     interior = ""
     place = heading
     if prefix:
         kind = prefix.group(1).upper()
         interior = "INT/EXT" if "/" in kind else ("INT" if kind == "INT" else "EXT")
         place = heading[prefix.end() :]
+    elif world:
+        interior = "INT" if world.group(1) else "EXT"
+        place = heading[world.end() :]
     location, time_of_day = split_heading(place)
-    return Draft(heading, location, time_of_day, interior, number.group(1) if number else "")
+    return Draft(heading, location, time_of_day, interior, number)
+
+
+def world_heading(line: str) -> tuple[str, str] | None:
+    """(heading, scene number) of a line alone in its paragraph that a reader in any language takes
+    for a scene heading though Fountain would not: in capitals, and numbered with a place and a time
+    (`12   KÜCHE - NACHT`) or opening with another language's INT./EXT. (`INTÉRIEUR CAFÉ - JOUR`).
+    An action line in capitals (`3 MEN RUN IN.`) has no spaced dash and no such word."""
+    text = plain(line.strip())
+    if not text or text != text.upper() or not any(c.isalpha() for c in text):
+        return None
+    if WORLD_PLACE.match(text):
+        return text, ""
+    numbered = NUMBERED_HEADING.match(text)
+    if numbered and SPACED_DASH.search(numbered.group(2)) and not numbered.group(2).endswith(":"):
+        return numbered.group(2), numbered.group(1)
+    return None
 
 
 class _Reader:
@@ -362,6 +398,9 @@ class _Reader:
 
     def feed(self, block: list[str]) -> None:
         first = block[0].strip()
+        if len(block) == 1 and (world := world_heading(first)) is not None:
+            self.start_scene(heading_draft(*world))
+            return
         if len(block) == 1 and self.single(first):
             return
         if HEADING.match(first):
