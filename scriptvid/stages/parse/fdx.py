@@ -60,6 +60,8 @@ def read_xml(data: bytes, name: str, root_tag: str = "FinalDraft", kind: str = "
             f"({str(exc).split(':')[0]})",
             file=name,
         ) from None
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know, bytes it cannot decode
+        raise InputError(f"is not a readable {kind} file: {exc}", file=name) from None
     if root.tag != root_tag:
         raise InputError(f"is XML but not a {kind} file (it starts with <{root.tag}>)", file=name)
     return root
