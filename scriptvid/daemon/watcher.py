@@ -49,7 +49,7 @@ NETWORK_FILESYSTEMS = frozenset(
 )
 
 
-def filesystem_of(folder: Path, mounts: str = "/proc/mounts") -> str:
+def filesystem_of(folder: Path, mounts: str = "/proc/self/mounts") -> str:
     """The type of the filesystem that holds `folder` (the mount table's longest matching mount
     point), or "" when the table cannot be read."""
     try:
