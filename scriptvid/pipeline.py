@@ -221,8 +221,8 @@ class Pipeline:
                 with self._held_lock:
                     held = list(self.held)
                 try:
-                    for project in self.ledger.renew(self.worker, held):
-                        proc.kill_project(project)
+                    for project, run in self.ledger.renew(self.worker, held):
+                        proc.kill_project(project, run)
                 except Exception as exc:  # a ledger out of reach for a moment: try again next beat
                     log.get().warning("leases not renewed", error=str(exc))
 
@@ -249,6 +249,9 @@ class Pipeline:
 def cancel(ledger: Ledger, project: str) -> None:
     """A person created CANCEL: the run stops, and this process's children working for it are killed
     (other processes' children are killed when their heartbeat hears of it)."""
-    killed = proc.kill_project(project)
+    run = ledger.active_run(project)
+    if run is None:
+        return
+    killed = proc.kill_project(project, run)
     if ledger.cancel(project):
         log.get().info("project stopped", project=project, children_stopped=killed)

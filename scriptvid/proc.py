@@ -1,8 +1,8 @@
 """Child processes (FFmpeg, FluidSynth, ...), always started through here.
 
 Every child is started with an argument list, never a shell string, and is registered under the
-project it works for, so that a CANCEL can stop a project's children within a second and a
-daemon shutdown can stop them all.
+run of the project it works for, so that a CANCEL can stop that run's children within a second
+(and a resumed run's children are not mistaken for them) and a daemon shutdown can stop them all.
 """
 
 from __future__ import annotations
@@ -17,8 +17,15 @@ from pathlib import Path
 
 from .errors import Cancelled, StageError, TransientError
 
-# The project the current task works for; set by the stage runner, read when a child starts.
+# The run the current task works for (`work`: project and run); set by the stage runner, read when
+# a child starts.
 current_project: contextvars.ContextVar[str] = contextvars.ContextVar("current_project", default="")
+
+
+def work(project: str, run: int) -> str:
+    """The key a run's children are registered under."""
+    return f"{project}#{run}"
+
 
 _lock = threading.Lock()
 _children: dict[str, set[subprocess.Popen[bytes]]] = {}
@@ -37,21 +44,17 @@ def _registered(proc: subprocess.Popen[bytes]) -> Iterator[None]:
             _children.get(project, set()).discard(proc)
 
 
-def kill_project(project: str) -> int:
-    """Stop every child working for `project`; later children of it are refused. Returns the count."""
+def kill_project(project: str, run: int) -> int:
+    """Stop every child working for the project's `run`; later children of that run are refused (a
+    step of it still under way must not start any). Returns the count."""
+    key = work(project, run)
     with _lock:
-        _cancelled.add(project)
-        procs = list(_children.get(project, ()))
+        _cancelled.add(key)
+        procs = list(_children.get(key, ()))
     for proc in procs:
         if proc.poll() is None:
             proc.kill()
     return len(procs)
-
-
-def allow_project(project: str) -> None:
-    """Forget an earlier cancel (the project was resumed)."""
-    with _lock:
-        _cancelled.discard(project)
 
 
 def kill_all() -> None:

@@ -160,9 +160,7 @@ def execute(
         found = output_of(name, of)
         return found[0] if found else ""
 
-    # Not cancelled now, whatever this process stopped earlier (a resume may come from another process).
-    proc.allow_project(project_name)
-    token = proc.current_project.set(project_name)
+    token = proc.current_project.set(proc.work(project_name, run))
     started = time.monotonic()
     with structlog.contextvars.bound_contextvars(project=project_name, stage=stage.NAME, scene=scene or ""):
         try:

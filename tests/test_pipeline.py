@@ -320,7 +320,7 @@ def test_a_cancelled_run_is_reported_to_the_worker_that_renews_its_lease(world: 
     world.ledger.begin(first.id, "w/1/1")
     assert world.ledger.renew("w/1/1", [first.id]) == []
     world.ledger.cancel("film")
-    assert world.ledger.renew("w/1/1", [first.id]) == ["film"]
+    assert world.ledger.renew("w/1/1", [first.id]) == [("film", 1)]
 
 
 def test_status_json_deleted_or_spoiled_costs_nothing(world: World) -> None:

@@ -205,3 +205,23 @@ def test_attempts_are_counted_in_status_json_and_the_step_runs_again(project: tu
     huey.execute(retry, timestamp=retry.eta)
     assert parse.runs == 2
     assert huey.dequeue() is not None  # the run goes on
+
+
+def test_a_cancelled_runs_stop_does_not_reach_the_run_that_resumed_it() -> None:
+    """A step of a cancelled run still under way (its worker's heartbeat keeps hearing of the cancel)
+    stops its own children, never those of the run a resume started after it."""
+    from scriptvid import proc
+    from scriptvid.errors import Cancelled
+
+    proc.kill_project("resumed-film", 1)
+    token = proc.current_project.set(proc.work("resumed-film", 2))
+    try:
+        assert proc.run(["echo", "run 2 goes on"]) == b"run 2 goes on\n"
+    finally:
+        proc.current_project.reset(token)
+    token = proc.current_project.set(proc.work("resumed-film", 1))
+    try:
+        with pytest.raises(Cancelled):
+            proc.run(["echo", "a child of the cancelled run"])
+    finally:
+        proc.current_project.reset(token)

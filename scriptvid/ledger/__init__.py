@@ -211,6 +211,11 @@ class Ledger(InboxClaims, Leases):
         run = self._latest(project)
         return run is not None and run.state in ACTIVE
 
+    def active_run(self, project: str) -> int | None:
+        """The number of the project's latest run while it is queued or running."""
+        run = self._latest(project)
+        return run.number if run is not None and run.state in ACTIVE else None
+
     def cancel(self, project: str) -> bool:
         """The project's run stops: its queued steps drop themselves; whoever runs one is told
         (`renew`). False when there was nothing running to cancel."""

@@ -28,9 +28,9 @@ class Leases:
     _transition: Callable[[str], AbstractContextManager[None]]
     _ready_of: Callable[[RunRow, list[StepRow]], list[Ready]]
 
-    def renew(self, worker: str, step_ids: list[int]) -> list[str]:
-        """Extend `worker`'s lease on the steps it runs; returns the projects among them whose run
-        was cancelled meanwhile (the worker stops their children)."""
+    def renew(self, worker: str, step_ids: list[int]) -> list[tuple[str, int]]:
+        """Extend `worker`'s lease on the steps it runs; returns (project, run) of those whose run
+        was cancelled meanwhile (the worker stops that run's children, not a resumed run's)."""
         if not step_ids:
             return []
         with self.db.atomic():
@@ -38,12 +38,12 @@ class Leases:
                 StepRow.id.in_(step_ids), StepRow.worker == worker, StepRow.state == "running"
             ).execute()
             cancelled = (
-                RunRow.select(RunRow.project)
+                RunRow.select(RunRow.project, RunRow.number)
                 .join(StepRow)
                 .where(StepRow.id.in_(step_ids), RunRow.state == "cancelled")
                 .distinct()
             )
-            return [r.project_id for r in cancelled]
+            return [(r.project_id, r.number) for r in cancelled]
 
     def take_over(self, gone: Callable[[str], bool] = worker_gone) -> list[Ready]:
         """Steps whose worker stopped (its lease ran out, or it is known to be gone): queued again,
