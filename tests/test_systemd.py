@@ -42,8 +42,25 @@ def exposure(unit: Path, name: str | None = None) -> float:
     return float(found.group(1))
 
 
+def with_drop_in(unit: Path, drop_in: Path, folder: Path) -> Path:
+    """The unit as systemd reads it with the drop-in in its .d folder: the drop-in's lines after its own."""
+    text = unit.read_text()
+    extra = "".join(ln for ln in drop_in.read_text().splitlines(keepends=True) if ln.strip() != "[Service]")
+    at = text.index("[Install]")
+    merged = folder / f"scriptvid-{drop_in.stem.removeprefix('scriptvid-')}.service"
+    merged.write_text(text[:at] + extra + "\n" + text[at:])
+    return merged
+
+
 def test_the_units_are_locked_down_as_systemd_rates_them(tmp_path: Path) -> None:
     daemon = exposure(UNIT)
+    # The drop-ins that give the daemon what a cluster, Ollama or a GPU needs keep it well inside.
+    network = exposure(with_drop_in(UNIT, REPO / "scriptvid-network.conf", tmp_path))
+    gpu_daemon = exposure(with_drop_in(UNIT, REPO / "scriptvid-gpu.conf", tmp_path))
+    print(
+        f"\nsystemd-analyze security: with scriptvid-network.conf {network}, scriptvid-gpu.conf {gpu_daemon}"
+    )
+    assert network <= 2.0 and gpu_daemon <= 2.0
     units = tmp_path / "units"
     units.mkdir()
     shutil.copy(REPO / "scriptvid-worker@.service", units / "scriptvid-worker@.service")
