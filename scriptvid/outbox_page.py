@@ -196,6 +196,8 @@ section.refused { margin-top: 28px; } section.refused h2 { font-size: 17px; }
 .report { background: var(--card); border-left: 6px solid var(--bad); border-radius: 10px;
   padding: 10px 14px; margin: 0 0 10px; }
 .report pre { margin: 4px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; font: inherit; }
+@media (max-width: 640px) { body { padding: 12px; } .project { flex-direction: column; }
+  .thumb { width: 100%; max-height: none; } }
 """
 
 
