@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -258,24 +257,14 @@ def test_draw_mouth_opens(tmp_path: Path) -> None:
     draw_mouth(frame, mouth, 0.0, skin)
     assert np.array_equal(frame, closed)
 
+    # It works on the mouth's own patch of the frame (what keeps it cheap at 1080p: its speed is
+    # measured by benchmarks/run, as the animate stage's time), never on the rest of it.
     big = np.zeros((1080, 1920, 3), np.uint8)
     m = {"x": 900.0, "y": 400.0, "width": 28.0, "height": 22.0}
-    start = time.perf_counter()
-    for i in range(200):
-        draw_mouth(big, m, (i % 10) / 9, skin)
-    per_call = (time.perf_counter() - start) / 200
-    print(f"draw_mouth: {per_call * 1000:.2f} ms per call")
-    assert per_call < 0.005
-
-
-def test_render_time_at_1080p(tmp_path: Path) -> None:
-    sc = scene("EXT. CITY STREET - NIGHT", ("BRICK", "MAGGIE", "GOOPER"))
-    render(tmp_path, sc, width=1920, height=1080)  # warm up imports and caches
-    start = time.perf_counter()
-    render(tmp_path, sc, seed=2, width=1920, height=1080)
-    took = time.perf_counter() - start
-    print(f"storyboard 1920x1080 render: {took:.2f} s")
-    assert took < 5.0
+    draw_mouth(big, m, 1.0, skin)
+    rows, columns = np.nonzero(big.any(axis=2))
+    assert len(rows) and rows.min() >= 400 - 3 * 22 and rows.max() <= 400 + 3 * 22
+    assert columns.min() >= 900 - 3 * 28 and columns.max() <= 900 + 3 * 28
 
 
 CAST = ("BRICK", "MAGGIE", "GOOPER", "MAE", "BIG DADDY", "BIG MAMA")
