@@ -72,11 +72,11 @@ def _eta(seconds: Any) -> str:
 def _thumbnail(root: Root, status: dict[str, Any]) -> str:
     """The film's storyboard, or its first scene's picture while the storyboard is not made yet."""
     name = str(status.get("project", ""))
-    folder = root.projects / name
-    candidates = [folder / "storyboard.png"]
+    project = root.project(name)
+    candidates = [project.storyboard]
     scenes = [s.get("name", "") for s in status.get("scenes", []) if isinstance(s, dict)]
     if scenes:
-        candidates.append(folder / "scenes" / str(scenes[0]) / "image.png")
+        candidates.append(project.scenes_dir / str(scenes[0]) / "image.png")
     for path in candidates:
         st = tree.lstat(path)
         if st is not None and stat.S_ISREG(st.st_mode):
@@ -85,7 +85,7 @@ def _thumbnail(root: Root, status: dict[str, Any]) -> str:
     return '<div class="thumb none">no picture yet</div>'
 
 
-def _links(root: Root, status: dict[str, Any]) -> str:
+def _links(status: dict[str, Any]) -> str:
     outputs = status.get("outputs") or {}
     links = []
     for key, label in (("video", "Film (MP4)"), ("subtitles", "Subtitles (SRT)")):
@@ -134,7 +134,7 @@ def _project(root: Root, status: dict[str, Any]) -> str:
         parts.append("</ul>")
     if notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-    parts += [_links(root, status), "</div>", "</article>"]
+    parts += [_links(status), "</div>", "</article>"]
     return "\n".join(p for p in parts if p)
 
 
@@ -269,15 +269,17 @@ class OutboxPage:
         self._lock = threading.Lock()
         self._stale: set[str] = set()
         self._everything = True  # every project to be read (at the start)
+        self._due = False  # written again without reading any status (a refused file's report)
         self.written = -float("inf")
         self.looked = -float("inf")
         self._refused_said = False
 
     def changed(self, project: str | None = None) -> None:
-        """A project's status changed; None: something else the page shows (a refused file)."""
+        """A project's status changed; None: something else the page shows (a refused file's
+        report, which every write reads anyway)."""
         with self._lock:
             if project is None:
-                self._everything = True
+                self._due = True
             else:
                 self._stale.add(project)
 
@@ -291,7 +293,7 @@ class OutboxPage:
                 if status.get("state") in ACTIVE:
                     self.changed(name)
         with self._lock:
-            due = self._everything or bool(self._stale)
+            due = self._everything or self._due or bool(self._stale)
         if not due or now - self.written < self.MIN_GAP:
             return False
         self.write()
@@ -301,7 +303,7 @@ class OutboxPage:
     def write(self) -> None:
         with self._lock:
             everything, stale = self._everything, self._stale
-            self._everything, self._stale = False, set()
+            self._everything, self._stale, self._due = False, set(), False
         if everything:
             names = set(self._names())
             self.known = {n: s for n, s in self.known.items() if n in names}

@@ -19,7 +19,7 @@ from .errors import Cancelled, StageError, TransientError
 
 # The run the current task works for (`work`: project and run); set by the stage runner, read when
 # a child starts.
-current_project: contextvars.ContextVar[str] = contextvars.ContextVar("current_project", default="")
+current_work: contextvars.ContextVar[str] = contextvars.ContextVar("current_work", default="")
 
 
 def work(project: str, run: int) -> str:
@@ -34,14 +34,14 @@ _cancelled: set[str] = set()
 
 @contextmanager
 def _registered(proc: subprocess.Popen[bytes]) -> Iterator[None]:
-    project = current_project.get()
+    key = current_work.get()
     with _lock:
-        _children.setdefault(project, set()).add(proc)
+        _children.setdefault(key, set()).add(proc)
     try:
         yield
     finally:
         with _lock:
-            _children.get(project, set()).discard(proc)
+            _children.get(key, set()).discard(proc)
 
 
 def kill_project(project: str, run: int) -> int:
@@ -79,10 +79,10 @@ def run(
     is a stage error carrying the end of its stderr; one killed because its project was cancelled
     raises `Cancelled`.
     """
-    project = current_project.get()
+    key = current_work.get()
     with _lock:
-        if project in _cancelled:
-            raise Cancelled(project)
+        if key in _cancelled:
+            raise Cancelled(key)
     argv = [str(a) for a in args]
     proc = subprocess.Popen(
         argv,
@@ -99,8 +99,8 @@ def run(
             proc.communicate()
             raise TransientError(f"{argv[0]} took longer than {timeout:.0f} s") from None
     with _lock:
-        if project in _cancelled:
-            raise Cancelled(project)
+        if key in _cancelled:
+            raise Cancelled(key)
     if proc.returncode < 0:
         name = signal.Signals(-proc.returncode).name
         raise TransientError(f"{argv[0]} was killed by {name}")
@@ -126,10 +126,10 @@ def popen_stdout(args: Sequence[str | Path], *, cwd: Path | None = None) -> Iter
 
 @contextmanager
 def _popen(args: Sequence[str | Path], cwd: Path | None, feed: bool) -> Iterator[subprocess.Popen[bytes]]:
-    project = current_project.get()
+    key = current_work.get()
     with _lock:
-        if project in _cancelled:
-            raise Cancelled(project)
+        if key in _cancelled:
+            raise Cancelled(key)
     argv = [str(a) for a in args]
     proc = subprocess.Popen(
         argv,
@@ -151,8 +151,8 @@ def _popen(args: Sequence[str | Path], cwd: Path | None, feed: bool) -> Iterator
             err = proc.stderr.read() if proc.stderr else b""
             proc.wait()
     with _lock:
-        if project in _cancelled:
-            raise Cancelled(project)
+        if key in _cancelled:
+            raise Cancelled(key)
     if proc.returncode < 0:
         raise TransientError(f"{argv[0]} was killed by {signal.Signals(-proc.returncode).name}")
     if proc.returncode != 0:

@@ -160,7 +160,7 @@ def execute(
         found = output_of(name, of)
         return found[0] if found else ""
 
-    token = proc.current_project.set(proc.work(project_name, run))
+    token = proc.current_work.set(proc.work(project_name, run))
     started = time.monotonic()
     with structlog.contextvars.bound_contextvars(project=project_name, stage=stage.NAME, scene=scene or ""):
         try:
@@ -212,7 +212,7 @@ def execute(
             logger.error("stage crashed", error=repr(exc), traceback=traceback.format_exc())
             return _failed(logger, f"internal error: {exc!r}")
         finally:
-            proc.current_project.reset(token)
+            proc.current_work.reset(token)
 
 
 def confine(job: Job, outputs: list[Path]) -> None:

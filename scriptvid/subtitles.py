@@ -80,10 +80,15 @@ class Look:
         """Room round the words: the box's padding, or the outline."""
         return round(self.size * 0.35) if self.box else self.outline
 
-    @property
+    @functools.cached_property
+    def margins(self) -> tuple[int, int, int, int]:
+        """The frame's safe area, as `safe_area` gives it."""
+        return safe_area(self.width, self.height)
+
+    @functools.cached_property
     def line_width(self) -> int:
         """The widest a line may be drawn, in pixels: the safe area less the padding."""
-        left, _, right, _ = safe_area(self.width, self.height)
+        left, _, right, _ = self.margins
         return self.width - left - right - 2 * self.pad
 
     def rows(self, text: str) -> list[str]:
@@ -159,7 +164,7 @@ def _ass_text(text: str) -> str:
 def ass(cues: list[Cue], look: Look) -> str:
     """The cues as an ASS script with the film's subtitle style, for the MP4's soft track: FFmpeg's
     mov_text encoder takes the font, size, colour and box from its Default style."""
-    left, top, right, bottom = safe_area(look.width, look.height)
+    left, top, right, bottom = look.margins
     alignment, margin = (8, top) if look.position == "top" else (2, bottom)
     back = _ass_colour((0, 0, 0), look.box) if look.box else _ass_colour((0, 0, 0), 0.0)
     border = 3 if look.box else 1  # 3: an opaque box; 1: an outline
@@ -213,7 +218,7 @@ def caption(text: str, look: Look) -> tuple[np.ndarray, tuple[int, int]]:
         align="center",
         spacing=spacing,
     )
-    safe_left, safe_top, safe_right, safe_bottom = safe_area(look.width, look.height)
+    safe_left, safe_top, safe_right, safe_bottom = look.margins
     x = safe_left + (look.width - safe_left - safe_right - w) // 2
     y = safe_top if look.position == "top" else look.height - safe_bottom - h
     return np.asarray(image), (max(0, x), max(0, y))

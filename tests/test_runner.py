@@ -214,14 +214,14 @@ def test_a_cancelled_runs_stop_does_not_reach_the_run_that_resumed_it() -> None:
     from scriptvid.errors import Cancelled
 
     proc.kill_project("resumed-film", 1)
-    token = proc.current_project.set(proc.work("resumed-film", 2))
+    token = proc.current_work.set(proc.work("resumed-film", 2))
     try:
         assert proc.run(["echo", "run 2 goes on"]) == b"run 2 goes on\n"
     finally:
-        proc.current_project.reset(token)
-    token = proc.current_project.set(proc.work("resumed-film", 1))
+        proc.current_work.reset(token)
+    token = proc.current_work.set(proc.work("resumed-film", 1))
     try:
         with pytest.raises(Cancelled):
             proc.run(["echo", "a child of the cancelled run"])
     finally:
-        proc.current_project.reset(token)
+        proc.current_work.reset(token)

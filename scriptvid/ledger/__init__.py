@@ -208,8 +208,7 @@ class Ledger(InboxClaims, Leases):
 
     def active(self, project: str) -> bool:
         """Whether the project's latest run is queued or running."""
-        run = self._latest(project)
-        return run is not None and run.state in ACTIVE
+        return self.active_run(project) is not None
 
     def active_run(self, project: str) -> int | None:
         """The number of the project's latest run while it is queued or running."""

@@ -148,7 +148,7 @@ def validate(data: Mapping[str, Any], file: str, *, error: type = ConfigError) -
     """Check one layer of settings; raise `error` naming the file, the key and what is allowed."""
     check_mapping(Settings, data, "", file, error)
     video = data.get("video") or {}
-    named = str(video.get("format") or "").lower()
+    named = _named_format(video)
     if named:
         size = FORMATS[named]
         for key, side in (("width", size[0]), ("height", size[1])):
@@ -161,13 +161,18 @@ def validate(data: Mapping[str, Any], file: str, *, error: type = ConfigError) -
                 )
 
 
+def _named_format(video: Mapping[str, Any]) -> str:
+    """The layer's `video.format`, as the settings keep it (lower case), or ""."""
+    return str(video.get("format") or "").lower()
+
+
 def _sized(data: Mapping[str, Any]) -> Mapping[str, Any]:
     """One layer with its frame said both ways: a named format brings its width and height, and a
     width or height without one clears the format of the layers below (the higher layer wins)."""
     video = data.get("video")
     if not isinstance(video, dict):
         return data
-    named = str(video.get("format") or "").lower()
+    named = _named_format(video)
     if named:
         width, height = FORMATS[named]
         return {**data, "video": {**video, "width": width, "height": height}}

@@ -65,10 +65,11 @@ def run(job: Job) -> None:
             _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
         ),
     )
-    cues = _subtitle_cues(job, layout)
+    look = subtitles.Look.of(job.settings)
+    cues = _subtitle_cues(job, layout, look)
     fsutil.write_text(render / "film.srt", subtitles.srt(cues))
     # The soft track is made from the same cues with the film's subtitle style (see subtitles.ass).
-    fsutil.write_text(render / "film.ass", subtitles.ass(cues, subtitles.Look.of(job.settings)))
+    fsutil.write_text(render / "film.ass", subtitles.ass(cues, look))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
 
     # Picture and sound are copied as they are; burned-in subtitles were drawn when each scene was
@@ -149,8 +150,8 @@ def _concat_quote(path: Path) -> str:
 # -- subtitles and chapters ------------------------------------------------------------------------
 
 
-def _subtitle_cues(job: Job, layout: timeline.Layout) -> list[subtitles.Cue]:
-    out, look = [], subtitles.Look.of(job.settings)
+def _subtitle_cues(job: Job, layout: timeline.Layout, look: subtitles.Look) -> list[subtitles.Cue]:
+    out = []
     for placement in layout.scenes:
         cues = fsutil.read_json(job.project.scenes_dir / placement.name / "voice" / "cues.json")["cues"]
         out += subtitles.from_voice(cues, look, placement.start)
