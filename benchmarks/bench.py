@@ -401,50 +401,113 @@ class Bench:
 
 @dataclass
 class Fresh:
-    """The film the fresh render made, which the later measurements work on."""
+    """A film a fresh render made; the first one is what the later measurements work on."""
 
     project: Path
     seconds: float  # drop to completed
     duration: float  # of the published MP4
+    to_running: float  # drop to running
+    preview: float | None  # drop to NAME.preview.mp4 in the outbox (None: none came)
+    memory: MemorySampler
 
 
-def measure_fresh(b: Bench) -> Fresh:
+def render_fresh(b: Bench) -> Fresh:
+    """Drop the script once more and wait for its film; the preview's arrival is noted on the way."""
     before = projects(b.root)
+    preview: float | None = None
     with MemorySampler(b.daemon.pid) as memory:
         dropped = drop(b.root, b.script)
         project = new_project(b.root, before, b.daemon)
+        target = b.root / "outbox" / f"{project.name}.preview.mp4"
         wait_state(project, ("running", "completed"), b.daemon, b.timeout)
         to_running = time.monotonic() - dropped
-        st = wait_state(project, ("completed",), b.daemon, b.timeout)
+
+        def done() -> dict[str, Any] | None:
+            nonlocal preview
+            if preview is None and target.exists():
+                preview = time.monotonic() - dropped
+            st = read_status(project)
+            if st.get("state") == "failed":
+                raise BenchError(f"{project.name} failed: {json.dumps(st.get('errors'), indent=1)}")
+            return st if st.get("state") == "completed" else None
+
+        st = wait_for(done, b.timeout, f"{project.name} to be completed")
         seconds = time.monotonic() - dropped
-    fresh = Fresh(project, seconds, probe_duration(Path(st["outputs"]["video"])))
+    return Fresh(project, seconds, probe_duration(Path(st["outputs"]["video"])), to_running, preview, memory)
+
+
+def measure_fresh_and_encode(b: Bench, rounds: int) -> Fresh:
+    """`rounds` fresh renders interleaved with as many bare encodes of the same length (a render, an
+    encode, a render...), so that a machine that grows busier or quieter weighs on both alike; the
+    ratio is of the medians."""
+    renders: list[Fresh] = []
+    encodes: list[float] = []
+    for n in range(rounds):
+        print(f"  fresh render {n + 1} of {rounds}...", flush=True)
+        renders.append(render_fresh(b))
+        video = b.settings(renders[0].project).video
+        encodes.append(bare_encode(video, renders[0].duration, b.work / "bare.mp4"))
+        print(f"    render {renders[-1].seconds:.2f} s, bare encode {encodes[-1]:.2f} s", flush=True)
+    fresh = renders[0]
+    st = read_status(fresh.project)
     b.results.extra["film"] = {
-        "project": project.name,
+        "project": fresh.project.name,
         "seconds": fresh.duration,
         "scenes": len(st["scenes"]),
     }
-    b.results.extra["memory_samples"] = memory.samples
-    b.results.extra["memory_at_peak"] = [f"{name} {mib:.0f} MiB" for name, mib in memory.at_peak]
+    b.results.extra["video_settings"] = asdict(b.settings(fresh.project).video)
+    b.results.extra["x264_args"] = media.x264_args(b.settings(fresh.project).video)
+    b.results.extra["fresh_seconds"] = [round(r.seconds, 2) for r in renders]
+    b.results.extra["bare_encode_seconds"] = [round(e, 2) for e in encodes]
+    peak = max(renders, key=lambda r: r.memory.peak).memory
+    b.results.extra["memory_samples"] = sum(r.memory.samples for r in renders)
+    b.results.extra["memory_at_peak"] = [f"{name} {mib:.0f} MiB" for name, mib in peak.at_peak]
+    render, encode = median([r.seconds for r in renders]), median(encodes)
+    ratio = render / encode
     b.results.add(Figure("film duration", fresh.duration, "s", note="(ffprobe of the published MP4)"))
     b.results.add(
-        Figure("latency: drop to running", to_running, "s", note="(includes the 1 s stability wait)")
+        Figure("latency: drop to running", fresh.to_running, "s", note="(includes the 1 s stability wait)")
     )
     b.results.add(
-        Figure("peak memory, daemon + children", memory.peak, "MiB", "≤ 1024 MiB", None, memory.peak <= 1024)
+        Figure("peak memory, daemon + children", peak.peak, "MiB", "≤ 1024 MiB", None, peak.peak <= 1024)
     )
+    b.results.add(Figure("bare FFmpeg encode (testsrc2)", encode, "s", note=_spread(encodes)))
+    b.results.add(
+        Figure(
+            "fresh render, drop to MP4",
+            render,
+            "s",
+            "render / encode ≤ 1.2",
+            ratio,
+            ratio <= 1.2,
+            _spread([r.seconds for r in renders]),
+        )
+    )
+    previews = [r.preview for r in renders]
+    if all(p is not None for p in previews):
+        first = median([p for p in previews if p is not None])
+        share = first / render
+        b.results.add(
+            Figure("first look: drop to NAME.preview.mp4", first, "s", "/ fresh ≤ 0.15", share, share <= 0.15)
+        )
+    else:
+        b.results.add(Figure("first look: drop to NAME.preview.mp4", None, "s", note="no preview came"))
     return fresh
 
 
-def measure_encode(b: Bench, fresh: Fresh) -> None:
-    video = b.settings(fresh.project).video
-    b.results.extra["video_settings"] = asdict(video)
-    b.results.extra["x264_args"] = media.x264_args(video)
-    encode = bare_encode(video, fresh.duration, b.work / "bare.mp4")
-    ratio = fresh.seconds / encode
-    b.results.add(Figure("bare FFmpeg encode (testsrc2)", encode, "s"))
-    b.results.add(
-        Figure("fresh render, drop to MP4", fresh.seconds, "s", "render / encode ≤ 1.5", ratio, ratio <= 1.5)
-    )
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _spread(values: list[float]) -> str:
+    """The runs behind a median, and how far apart they are."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    runs = ", ".join(f"{v:.2f}" for v in values)
+    return f"(median of {runs}; spread {100 * (high - low) / median(values):.0f} %)"
 
 
 def measure_incremental(b: Bench, fresh: Fresh) -> str:
@@ -470,10 +533,36 @@ def measure_incremental(b: Bench, fresh: Fresh) -> str:
     seconds = time.monotonic() - saved
     ratio = seconds / fresh.seconds
     b.results.add(
-        Figure("incremental, one line edited", seconds, "s", "/ fresh ≤ 0.15", ratio, ratio <= 0.15, note)
+        Figure("incremental, one line edited", seconds, "s", "/ fresh ≤ 0.10", ratio, ratio <= 0.10, note)
     )
     b.results.extra["edited_scene"] = scene_yaml.parent.name
     return original
+
+
+def edit_image_prompt(scene_yaml: Path) -> None:
+    """Add a few words to the scene's image prompt (which redoes its picture), saved atomically."""
+    original = scene_yaml.read_text()
+    header = "".join(line for line in original.splitlines(keepends=True) if line.startswith("#"))
+    data = yaml.safe_load(original)
+    data["image_prompt"] = str(data["image_prompt"]).rstrip(". ") + ". Late light through the window."
+    tmp = scene_yaml.with_name(f".{scene_yaml.name}.tmp")
+    tmp.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    os.replace(tmp, scene_yaml)
+
+
+def measure_image_edit(b: Bench, fresh: Fresh) -> None:
+    """Seconds from saving a changed image prompt to the new MP4: the scene's picture is made again."""
+    names = json.loads((fresh.project / "script.json").read_text())["scenes"]
+    scene_yaml = fresh.project / "scenes" / names[len(names) // 3] / "scene.yaml"
+    run = int(read_status(fresh.project)["run"])
+    edit_image_prompt(scene_yaml)
+    saved = time.monotonic()
+    wait_state(fresh.project, ("completed",), b.daemon, b.timeout, min_run=run + 1)
+    seconds = time.monotonic() - saved
+    ratio = seconds / fresh.seconds
+    b.results.add(
+        Figure("incremental, one image prompt edited", seconds, "s", "/ fresh ≤ 0.20", ratio, ratio <= 0.20)
+    )
 
 
 def measure_save_to_queued(b: Bench, fresh: Fresh, original: str) -> None:
@@ -520,6 +609,25 @@ def measure_cancel(b: Bench) -> None:
     wait_state(project, ("cancelled",), b.daemon, 60)
     seconds = time.monotonic() - touched
     b.results.add(Figure("latency: CANCEL to cancelled", seconds, "s", note="(during animate)"))
+
+
+def measure_long(b: Bench, script: Path) -> None:
+    """Peak memory while a long film renders (the daemon has nothing else to do)."""
+    print(f"long film ({script.name})...", flush=True)
+    long = Bench(b.root, b.daemon, script, b.results, b.timeout * 3, b.reaction_wait)
+    film = render_fresh(long)
+    scenes = len(read_status(film.project)["scenes"])
+    peak = film.memory.peak
+    b.results.extra["long_film"] = {
+        "script": script.name,
+        "scenes": scenes,
+        "seconds": film.duration,
+        "render_seconds": round(film.seconds, 2),
+        "memory_at_peak": [f"{name} {mib:.0f} MiB" for name, mib in film.memory.at_peak],
+    }
+    b.results.add(
+        Figure(f"peak memory, {scenes}-scene film", peak, "MiB", "≤ 1229 MiB", None, peak <= 1.2 * 1024)
+    )
 
 
 # -- assembly: MoviePy against our mix and assemble stages---------------------------------------------------
@@ -728,6 +836,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the temporary data folder and say where it is"
     )
     parser.add_argument("--no-moviepy", action="store_true", help="skip the MoviePy comparison")
+    parser.add_argument(
+        "--rounds", type=int, help="fresh renders and bare encodes, interleaved (default 3; --tiny 1)"
+    )
+    parser.add_argument(
+        "--long",
+        type=Path,
+        help="also render this script (e.g. the 48-scene ../shared/corpus/the_last_birthday_card.fountain)"
+        " and print its peak memory (target 1.2 GiB)",
+    )
     return parser.parse_args(argv)
 
 
@@ -745,19 +862,33 @@ def measure(args: argparse.Namespace, root: Path, results: Results) -> None:
     b.work.mkdir(exist_ok=True)
     daemon.start()
     try:
-        print("fresh render...", flush=True)
-        fresh = measure_fresh(b)
+        print("fresh renders and bare encodes, interleaved...", flush=True)
+        fresh = measure_fresh_and_encode(b, args.rounds)
         results.stages, critical = stage_seconds(fresh.project)
         results.extra["critical_path_seconds"] = round(critical, 2)
-        print("bare encode...", flush=True)
-        measure_encode(b, fresh)
+        preview = results.stages.get("preview", 0.0)
+        results.add(
+            Figure(
+                "preview's cost to the film",
+                preview,
+                "s",
+                "/ fresh ≤ 0.05",
+                preview / fresh.seconds,
+                preview / fresh.seconds <= 0.05,
+                "(the preview step's own time, on a worker the film would have had)",
+            )
+        )
         print("assembly...", flush=True)
         measure_assembly(b, fresh, args.no_moviepy or not moviepy_available())
         print("incremental render...", flush=True)
         original = measure_incremental(b, fresh)
+        print("image edit...", flush=True)
+        measure_image_edit(b, fresh)
         print("latencies...", flush=True)
         measure_save_to_queued(b, fresh, original)
         measure_cancel(b)
+        if args.long:
+            measure_long(b, args.long)
     finally:
         daemon.stop()
 
@@ -765,6 +896,7 @@ def measure(args: argparse.Namespace, root: Path, results: Results) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tiny = args.tiny
+    args.rounds = args.rounds or (1 if tiny else 3)
     args.json = args.json or DEFAULT_JSON["tiny" if tiny else "full"]
     size = (TINY["width"], TINY["height"], TINY["fps"]) if tiny else (1920, 1080, 30)
     root = make_root(*size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import shutil
@@ -298,16 +299,27 @@ def cmd_backends(args: argparse.Namespace) -> int:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common(default: Any) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--root", help="data folder with inbox/, outbox/, projects/ (default: $SCRIPTVID_ROOT or .)"
+        "--root",
+        default=default,
+        help="data folder with inbox/, outbox/, projects/ (default: $SCRIPTVID_ROOT or .)",
     )
     common.add_argument(
-        "--config", help="config file (default: config/scriptvid.yaml, /etc/scriptvid/scriptvid.yaml)"
+        "--config",
+        default=default,
+        help="config file (default: config/scriptvid.yaml, /etc/scriptvid/scriptvid.yaml)",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --root and --config go before or after the command. The command's copies have no default, so
+    # that `scriptvid --root X render F` keeps X (argparse would set the command's None over it).
+    common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="scriptvid", description="Turn scripts into finished videos.", parents=[common]
+        prog="scriptvid", description="Turn scripts into finished videos.", parents=[_common(None)]
     )
     parser.add_argument("--version", action="version", version=f"scriptvid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -345,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log.setup()
+    # A crash in native code (a codec, a voice's runtime) ends the process; the Python stack of every
+    # thread goes to stderr first (the journal), so that what crashed can be told.
+    faulthandler.enable()
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .settings import VideoSettings
 
 FFMPEG = ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y")
@@ -27,6 +29,11 @@ def x264_args(video: VideoSettings) -> list[str]:
         "-x264-params",
         f"keyint={video.fps * 4}:min-keyint=1:scenecut=40",
     ]
+
+
+def concat_quote(path: Path) -> str:
+    """A path as FFmpeg's concat demuxer reads it from a listing (`file '...'`)."""
+    return str(path.resolve()).replace("'", "'\\''")
 
 
 def raw_video_input(width: int, height: int, fps: int) -> list[str]:

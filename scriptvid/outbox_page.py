@@ -88,7 +88,7 @@ def _thumbnail(root: Root, status: dict[str, Any]) -> str:
 def _links(status: dict[str, Any]) -> str:
     outputs = status.get("outputs") or {}
     links = []
-    for key, label in (("video", "Film (MP4)"), ("subtitles", "Subtitles (SRT)")):
+    for key, label in (("video", "Film (MP4)"), ("subtitles", "Subtitles (SRT)"), ("preview", "First look")):
         path = outputs.get(key) if isinstance(outputs, dict) else None
         if isinstance(path, str) and path:
             # The outbox's own files, by name: the page lies beside them.

@@ -40,6 +40,7 @@ from .stages import (
     mix,
     music,
     parse,
+    preview,
     publish,
     title,
     transition,
@@ -63,16 +64,32 @@ STEPS = Table(
         Step("lipsync", SCENE, after=("image", "voice"), pool=GPU, priority=1),
         Step("animate", SCENE, after=("lipsync",), pool=GPU, priority=0),
         Step("transition", SCENE, after=("animate", "title"), after_previous=("animate",), priority=2),
+        # The first look: made as soon as every scene has its picture and voice, before the animations.
+        Step("preview", FILM, after_every=("image", "voice"), priority=10, share=0.02),
         Step("music", FILM, after_every=("voice",), pool=GPU, priority=10, share=0.04),
         Step("mix", FILM, after=("music",), priority=10, share=0.04),
-        Step("assemble", FILM, after=("mix",), after_every=("transition",), priority=10, share=0.08),
+        Step("assemble", FILM, after=("mix",), after_every=("transition",), priority=10, share=0.06),
         Step("publish", FILM, after=("assemble",), priority=10, share=0.02),
     ]
 )
 
 STAGES: dict[str, runner.Stage] = {
     s.NAME: s
-    for s in (parse, title, cast, image, voice, lipsync, animate, transition, music, mix, assemble, publish)
+    for s in (
+        parse,
+        title,
+        cast,
+        image,
+        voice,
+        lipsync,
+        animate,
+        transition,
+        preview,
+        music,
+        mix,
+        assemble,
+        publish,
+    )
 }
 assert set(STAGES) == set(STEPS.by_stage), "every step has its stage module"
 # Steps that use another stage's backend: the cast's portraits are made by the image backend.

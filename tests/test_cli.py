@@ -96,3 +96,16 @@ def test_the_systemd_unit_is_accepted_by_systemd_analyze(tmp_path: Path) -> None
         assert result.returncode == 0, result.stderr
         assert "Type=notify" in unit and "User=scriptvid" in unit and "Restart=on-failure" in unit
         assert "ProtectSystem=strict" in unit and "EnvironmentFile=-/etc/scriptvid/secrets.env" in unit
+
+
+def test_root_and_config_go_before_or_after_the_command() -> None:
+    from scriptvid.cli import build_parser
+
+    def parsed(*argv: str) -> tuple[str | None, str | None]:
+        args = build_parser().parse_args(argv)
+        return args.root, args.config
+
+    assert parsed("--root", "/data", "--config", "c.yaml", "render", "f") == ("/data", "c.yaml")
+    assert parsed("render", "--root", "/data", "f") == ("/data", None)
+    assert parsed("--root", "/a", "status", "--root", "/b") == ("/b", None)  # the nearer one wins
+    assert parsed("status") == (None, None)

@@ -75,12 +75,29 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     srt = (root / "outbox" / "brick-and-steel.srt").read_text()
     assert "-->" in srt
     assert any(s["codec_type"] == "subtitle" for s in info["streams"])
-    # No temporary file was left in the outbox: the film, its subtitles, and the page of every film.
+    # No temporary file was left in the outbox: the film, its first look, its subtitles, and the page.
     assert sorted(p.name for p in (root / "outbox").iterdir()) == [
         "brick-and-steel.mp4",
+        "brick-and-steel.preview.mp4",
         "brick-and-steel.srt",
         "index.html",
     ]
+    # The first look (the stills and the voices, small) came before the film, and is still there.
+    finished = {
+        (e.get("stage"), e.get("scene")): e["timestamp"]
+        for e in reversed(daemon.events())  # the first time each step finished
+        if e.get("event") == "stage finished"
+    }
+    assert finished[("preview", "")] < finished[("assemble", "")]
+    early = sum(at > finished[("preview", "")] for (stage, _), at in finished.items() if stage == "animate")
+    print(f"brick_and_steel: the preview was out before {early} of the {len(scene_dirs)} animations ended")
+    preview = ffprobe(root / "outbox" / "brick-and-steel.preview.mp4")
+    small = next(s for s in preview["streams"] if s["codec_type"] == "video")
+    assert (small["codec_name"], small["width"], small["height"]) == ("h264", 480, 270)
+    assert any(s["codec_type"] == "audio" for s in preview["streams"])
+    # ...with the film's timing: as long as the film, to a frame of either.
+    assert abs(float(preview["format"]["duration"]) - duration) <= 1 / 12 + 1 / 24
+    assert st["outputs"]["preview"] == str(root / "outbox" / "brick-and-steel.preview.mp4")
     # The page says so within a second or two of status.json (it is written at most once a second).
     page = root / "outbox" / "index.html"
     wait_for(lambda: 'href="brick-and-steel.mp4"' in page.read_text(), 10, "the film's link on the page")

@@ -77,7 +77,8 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
             "lighthouse",
         ]
         assert [p.name for p in inbox.iterdir()] == []
-        assert all(d.alive() for d in daemons)
+        ended = [d.proc.returncode for d in daemons if not d.alive() and d.proc is not None]
+        assert not ended, (ended, _not_json(data_root / "daemon.log")[-60:])
         # Both daemons wrote into one log, and into the projects' event logs: every line is whole.
         logs = [data_root / "daemon.log", *(data_root / "projects").glob("*/logs/events.jsonl")]
         for log in logs:
@@ -89,3 +90,8 @@ def test_two_daemons_share_an_inbox_and_a_bad_sidecar_fails_only_its_project(dat
         for d in daemons:
             if d.alive():
                 d.stop()
+
+
+def _not_json(log: Path) -> list[str]:
+    """What the daemons wrote that is not a log event: a traceback of a crash, if one ended."""
+    return [ln for ln in log.read_text(errors="replace").splitlines() if not ln.startswith("{")]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scriptvid.pipeline import STEPS
 
@@ -85,6 +86,7 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     edited = scenes[2]
     scene_yaml = edited / "scene.yaml"
     mark = log_length(project)
+    first_look = (root / "outbox" / "lighthouse.preview.mp4").read_bytes()
     said_before = {p.name for p in (edited / "voice" / "said").iterdir()}
     length_before = json.loads((edited / "voice" / "cues.json").read_text())["duration"]
     saved = time.monotonic()
@@ -110,6 +112,10 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     if length_after != length_before:
         expected.add(("", "music"))
     expected.add(("", "mix"))
+    # The first look is made for the first film only: at the first edit its step finds the film there
+    # and does nothing (at once); after that it is skipped.
+    expected.add(("", "preview"))
+    assert (root / "outbox" / "lighthouse.preview.mp4").read_bytes() == first_look  # replaced by nothing
     assert set(redone[:-2]) == expected and len(redone) == len(expected) + 2, redone
     assert redone[-2:] == [("", "assemble"), ("", "publish")], redone
     # Only the edited sentence was spoken again; the scene's other sentences came from voice/said/.
@@ -136,6 +142,7 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     assert sorted(p.name for p in (root / "outbox").iterdir()) == [
         "index.html",
         "lighthouse.mp4",
+        "lighthouse.preview.mp4",
         "lighthouse.srt",
     ]
 
@@ -169,7 +176,11 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     # project.yaml: a quieter score. Only the mix changes: the scenes and the score are kept.
     mark = log_length(project)
     settings_file = project / "project.yaml"
-    save_like_an_editor(settings_file, settings_file.read_text().replace("level: -20.0", "level: -26.0"))
+    written = settings_file.read_text()
+    level = yaml.safe_load(written)["music"]["level"]
+    quieter = written.replace(f"level: {level}", f"level: {level - 6}")
+    assert quieter != written
+    save_like_an_editor(settings_file, quieter)
     wait_for(
         lambda: (
             project_status(root, "lighthouse").get("state") == "completed"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from scriptvid import settings, timeline
+from scriptvid.audio import write_wav
+from scriptvid.project import Root
 from scriptvid.stages import mix
+from scriptvid.stages.music.level import LEVEL
 
 RATE = 48000
 
@@ -32,3 +38,35 @@ def test_the_score_ducks_under_speech_and_comes_back_after_it() -> None:
 def test_quiet_speech_under_the_threshold_leaves_the_score_alone() -> None:
     key = (0.01 * np.sin(np.arange(2 * RATE) * 2 * np.pi * 200 / RATE)).astype(np.float32)  # RMS 0.007
     assert np.all(mix.duck_gain(key, RATE) == 1.0)
+
+
+def test_speech_level_is_the_level_while_someone_speaks() -> None:
+    rng = np.random.default_rng(2)
+    key = np.zeros(10 * RATE, dtype=np.float32)
+    for start in (1, 4, 7):  # three lines at RMS 0.05 (-26 dBFS), pauses between them
+        key[start * RATE : (start + 2) * RATE] = rng.normal(0, 0.05, 2 * RATE).astype(np.float32)
+    assert abs(mix.speech_level(key, RATE) - _db(0.05)) < 0.3  # the pauses are left out
+    assert mix.speech_level(np.zeros(RATE, dtype=np.float32), RATE) == mix.VOICE_LEVEL
+
+
+def test_the_score_sits_its_level_under_the_speech_where_nobody_speaks(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    project = Root(tmp_path).project("film")
+    speech = np.zeros(6 * RATE, dtype=np.float32)
+    speech[RATE : 3 * RATE] = rng.normal(0, 0.05, 2 * RATE).astype(np.float32)  # -26 dBFS: not the usual
+    write_wav(project.scenes_dir / "001" / "voice" / "track.wav", speech, RATE)
+    # A score as every music backend leaves it (stages/music/level.py): at LEVEL dBFS RMS.
+    tone = 10 ** (LEVEL / 20) * np.sqrt(2) * np.sin(np.arange(6 * RATE) * 2 * np.pi * 220 / RATE)
+    write_wav(project.music_dir / "score.wav", np.repeat(tone[:, None], 2, axis=1), RATE)
+    cut = timeline.Handover("cut", 0.0)
+    title, scene = (
+        timeline.Placement(name, "", 0.0, d, cut, cut) for name, d in (("title", 0.0), ("001", 6.0))
+    )
+    layout = timeline.Layout(title, [scene])
+    film = settings.build([("film", {"music": {"level": -15.0}})])
+    out = tmp_path / "mix.f32"
+    mix.write_mix(project, layout, film, out)
+    mixed = np.fromfile(out, dtype="<f4").reshape(-1, 2)[:, 0]
+    # Where nobody speaks, 15 dB under the speech's -26 dBFS.
+    score_only = mixed[int(4.5 * RATE) : 6 * RATE]
+    assert abs(_db(float(np.sqrt(np.mean(score_only**2)))) - (_db(0.05) - 15.0)) < 0.5

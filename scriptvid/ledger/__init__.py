@@ -335,9 +335,9 @@ class Ledger(InboxClaims, Leases):
         project = ProjectRow.get_by_id(run.project_id)
         if "title" in result:
             project.title = result["title"]
-        if "outputs" in result:
-            project.outputs = json.dumps(result["outputs"])
-            project.renders += int(kind == "done")
+        if "outputs" in result:  # the film and its subtitles, the preview: each kept until made again
+            project.outputs = json.dumps({**json.loads(project.outputs or "{}"), **result["outputs"]})
+            project.renders += int(kind == "done" and "video" in result["outputs"])
         project.save()
         if "scenes" in result and run.state in ACTIVE:
             names = list(result["scenes"])

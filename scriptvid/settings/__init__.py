@@ -58,6 +58,7 @@ from .sections import (
     LedgerSettings,
     LimitSettings,
     MusicSettings,
+    PreviewSettings,
     QueueSettings,
     SubtitleSettings,
     TimingSettings,
@@ -86,6 +87,7 @@ __all__ = [
     "MusicSettings",
     "OllamaSettings",
     "PiperSettings",
+    "PreviewSettings",
     "QueueSettings",
     "Settings",
     "StoryboardSettings",
@@ -117,6 +119,7 @@ class Settings:
     transitions: TransitionSettings = section(TransitionSettings, "between scenes")
     music: MusicSettings = section(MusicSettings, "the score")
     subtitles: SubtitleSettings = section(SubtitleSettings, "subtitles")
+    preview: PreviewSettings = section(PreviewSettings, "the first look at a film")
     voice: VoiceSettings = section(VoiceSettings, "every voice")
     # Per character (upper-case name): how they look and sound, the same in every scene.
     characters: dict[str, CharacterSettings] = option({}, "per character, how they look and sound")

@@ -75,7 +75,13 @@ class MusicSettings:
         "mood of the score; auto guesses it from the script",
         choices=("auto", "calm", "warm", "tense", "sad", "upbeat", "mysterious", "epic", "playful"),
     )
-    level: float = option(-20.0, "score level under the dialogue, dB relative to speech", min=-60.0, max=0.0)
+    level: float = option(
+        -15.0,
+        "where nobody speaks, the score sits this many dB under the speech (measured); while someone"
+        " speaks it is pressed down further",
+        min=-60.0,
+        max=0.0,
+    )
     refit: float = option(
         2.0,
         "an edit that moves scene boundaries by at most this many seconds keeps the score, fitted to"
@@ -103,6 +109,18 @@ class SubtitleSettings:
     )
     box: float = option(
         0.0, "opacity of a dark box behind the words: 0 for none, 1 for solid", min=0.0, max=1.0
+    )
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    enabled: bool = option(
+        True,
+        "a first look: as soon as every scene has its picture and its voice, NAME.preview.mp4 appears in"
+        " the outbox (the stills, the voices, the film's timing; no camera moves, no score)",
+    )
+    width: int = option(
+        480, "the preview's width in pixels (its height keeps the film's shape)", min=160, max=1920
     )
 
 

@@ -121,7 +121,7 @@ def _video(job: Job, layout: timeline.Layout) -> Path:
         if placement.into.seconds:
             order.append(job.project.into_file(placement.name))
         order.append(folder / "segment.mp4")
-    listing = "ffconcat version 1.0\n" + "".join(f"file '{_concat_quote(p)}'\n" for p in order)
+    listing = "ffconcat version 1.0\n" + "".join(f"file '{media.concat_quote(p)}'\n" for p in order)
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"
     with fsutil.atomic_path(out, ".mp4") as tmp:
@@ -141,10 +141,6 @@ def _video(job: Job, layout: timeline.Layout) -> Path:
             ]
         )
     return out
-
-
-def _concat_quote(path: Path) -> str:
-    return str(path.resolve()).replace("'", "'\\''")
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------

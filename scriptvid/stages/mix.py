@@ -25,6 +25,7 @@ from ..errors import StageError
 from ..project import Project
 from ..runner import Job
 from ..settings import Settings
+from .music.level import LEVEL as SCORE_LEVEL
 
 NAME = "mix"
 BITRATE = "192k"
@@ -37,6 +38,8 @@ DUCK_ATTACK = 0.02  # seconds
 DUCK_RELEASE = 0.4  # seconds
 DUCK_BLOCK = 0.005  # seconds: the detector's resolution
 MIX_CHUNK = 240 * 4096  # frames mixed at a time (about 20 s; a whole number of 5 ms blocks)
+SPEECH_FLOOR = 10 ** (-50 / 20)  # a 50 ms block quieter than this is a pause, not speech
+VOICE_LEVEL = -23.0  # dBFS RMS: where the voice stage puts speech (measured for Piper's voice)
 
 
 def duck_gain(key: np.ndarray, rate: int) -> np.ndarray:
@@ -74,7 +77,7 @@ def _duck_blocks(key: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
     return (np.arange(blocks) + 0.5) * n, gain
 
 
-def _dialogue(project: Project, layout: timeline.Layout, rate: int) -> np.ndarray:
+def dialogue_track(project: Project, layout: timeline.Layout, rate: int) -> np.ndarray:
     """Every scene's voice track on the film's timeline: mono float32."""
     dialogue = np.zeros(round(layout.duration * rate), dtype=np.float32)
     for placement in layout.scenes:
@@ -86,11 +89,24 @@ def _dialogue(project: Project, layout: timeline.Layout, rate: int) -> np.ndarra
     return dialogue
 
 
+def speech_level(dialogue: np.ndarray, rate: int) -> float:
+    """The dialogue's level while someone speaks, dBFS RMS: the mean power of its 50 ms blocks above
+    -50 dBFS (the pauses between lines left out). A film without a word: VOICE_LEVEL."""
+    n = round(0.05 * rate)
+    power = np.zeros(0)
+    for a in range(0, dialogue.size - n + 1, MIX_CHUNK):  # in chunks: no copy of the whole dialogue
+        part = dialogue[a : a + MIX_CHUNK]
+        blocks = part[: part.size // n * n].reshape(-1, n)
+        p = np.mean(np.square(blocks, dtype=np.float64), axis=1)
+        power = np.concatenate([power, p[p > SPEECH_FLOOR**2]])
+    return float(10 * np.log10(power.mean())) if power.size else VOICE_LEVEL
+
+
 def write_mix(project: Project, layout: timeline.Layout, s: Settings, out: Path) -> None:
     """Dialogue on the film's timeline with the score ducked under it, to `out` as raw float32
     stereo. Written a chunk at a time: a long film's mix in memory would be hundreds of MB."""
     rate = s.audio.sample_rate
-    dialogue = _dialogue(project, layout, rate)
+    dialogue = dialogue_track(project, layout, rate)
     score_path = project.music_dir / "score.wav"
     with contextlib.ExitStack() as stack:
         score = None
@@ -99,8 +115,9 @@ def write_mix(project: Project, layout: timeline.Layout, s: Settings, out: Path)
             if (score.getframerate(), score.getnchannels(), score.getsampwidth()) != (rate, 2, 2):
                 raise StageError(f"{score_path} is not 16-bit stereo at {rate} Hz")
             centres, ducked = _duck_blocks(dialogue, rate)
-            # The score sits `level` dB under the dialogue and is pressed down further while someone speaks.
-            level = 10 ** ((s.music.level + 12) / 20) / 32768
+            # The score sits `level` dB under the speech, and is pressed down further while someone speaks.
+            score_db = speech_level(dialogue, rate) + s.music.level
+            level = 10 ** ((score_db - SCORE_LEVEL) / 20) / 32768
         fh = stack.enter_context(open(out, "wb"))
         for a in range(0, dialogue.size, MIX_CHUNK):
             b = min(a + MIX_CHUNK, dialogue.size)
@@ -152,7 +169,7 @@ def _loudness_graph(gain: float, limit: float, trim: float) -> str:
 def inputs(job: Job) -> dict[str, Any]:
     layout = timeline.layout(job.project, job.settings)
     return {
-        "version": "1",
+        "version": "2",
         "voices": {p.name: job.fingerprint_of("voice", p.name) for p in layout.scenes},
         "starts": [p.start for p in layout.scenes],
         "duration": layout.duration,

@@ -38,11 +38,16 @@ def run(job: Job) -> dict[str, Any]:
     job.root.outbox.mkdir(parents=True, exist_ok=True)
     placed: dict[str, str] = {}
     for kind, (src, dest) in _targets(job).items():
-        with fsutil.atomic_path(dest, src.suffix) as tmp:
-            tmp.unlink()
-            try:
-                os.link(src, tmp)  # instant, and the outbox copy survives a re-render of render/
-            except OSError:
-                shutil.copyfile(src, tmp)
+        place(src, dest)
         placed[kind] = str(dest)
     return {"outputs": placed}
+
+
+def place(src: Path, dest: Path) -> None:
+    """`src` at `dest`, renamed into place from a hidden name: whole or not at all."""
+    with fsutil.atomic_path(dest, src.suffix) as tmp:
+        tmp.unlink()
+        try:
+            os.link(src, tmp)  # instant, and the outbox copy survives a re-render of render/
+        except OSError:
+            shutil.copyfile(src, tmp)

@@ -24,7 +24,7 @@ FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
-def _lines(job: Job) -> list[tuple[str, str]]:
+def lines(job: Job) -> list[tuple[str, str]]:
     script = fsutil.read_json(job.project.path / "script.json", {})
     return _title_lines(script.get("title", ""), script.get("title_page", {}))
 
@@ -32,7 +32,7 @@ def _lines(job: Job) -> list[tuple[str, str]]:
 def inputs(job: Job) -> dict[str, Any]:
     return {
         "version": "1",
-        "lines": _lines(job),
+        "lines": lines(job),
         "video": job.film.video,
         "handover": timeline.title_handover(job.film),
     }
@@ -49,7 +49,7 @@ def run(job: Job) -> None:
     out = timeline.title_handover(job.film)
     if not out.seconds:
         tail.unlink(missing_ok=True)  # the tail of an earlier opening, which must not be blended now
-    image = title_image(_lines(job), v.width, v.height)
+    image = title_image(lines(job), v.width, v.height)
     total = camera.frame_count(timeline.TITLE_SECONDS, v.fps)
     tail_frames = round(out.seconds * v.fps)
     move = camera.plan("push in")

@@ -12,8 +12,10 @@ from ...settings import CharacterSettings, CharacterVoice
 from .interface import VoiceProfile
 
 # Distinct, natural-sounding offsets for the one Piper voice, handed out in order of appearance:
-# the first characters, who talk to each other most, are the furthest apart.
-_PITCHES = (0.0, 3.5, -3.0, 6.0, -5.0, 1.5, -1.5, 4.5)
+# the first characters, who talk to each other most, are the furthest apart. Within 4 semitones: a
+# shift moves the formants too, and a listener model (Whisper base) lost words on voices shifted by
+# 5 and 6 (see tests/test_listener.py); pace tells the characters apart as well.
+_PITCHES = (0.0, 3.0, -2.5, 4.0, -4.0, 1.5, -1.25, 2.25)
 _PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
 
 NARRATOR = VoiceProfile(pitch=-1.0, length_scale=1.05, noise_scale=0.5, noise_w=0.7)
