@@ -36,6 +36,9 @@ from .watcher import InboxWatcher, ProjectsWatcher, filesystem_of, should_poll
 TICK = 0.25
 LOOK = 5.0  # seconds between looks for steps whose worker stopped
 SETTLE_SECONDS = 0.3  # an editor's save is often several writes; act on the last
+# A step's start or finish reaches status.json within this many seconds (the ledger's view_delay): a
+# re-render's skipped steps share a few writes instead of taking one each inside their transaction.
+VIEW_DELAY = 0.25
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # the names `slugify` gives project folders
 
 
@@ -85,6 +88,7 @@ class Service:
         self.settings = settings
         root.ensure()
         self.ledger = open_ledger(root, settings)
+        self.ledger.view_delay = VIEW_DELAY
         self.queues = make_queues(root, settings.queue)
         wait_for_queues(self.queues, settings)
         self.workers = workers  # False: the watcher and the bookkeeping only (the workers run elsewhere)
@@ -150,6 +154,7 @@ class Service:
             proc.kill_all()
             for c in consumers:
                 c.stop(graceful=True)
+            self.ledger.show_due()
             logger.info("daemon stopped")
 
     def _on_signal(self, signum: int, _: Any) -> None:

@@ -5,6 +5,9 @@ superseded, cancelled or has ended), finish a step and get back the steps that b
 joins are decided inside the transaction, so exactly once however many workers finish together),
 fail, retry, cancel, take over the steps of a worker that stopped. After each, the project's
 status.json is written again from the ledger (view.py): a file for people to read, never read back.
+Where `view_delay` is set (the daemon), a step's start and a finish that leaves its run going are
+shown within that many seconds rather than at once, one write for all that happened meanwhile; a
+run's start and end, and every failure, are shown at once.
 
 The order of the stages is not known here: the step table (pipeline.py, graph.py) says it.
 """
@@ -12,6 +15,7 @@ The order of the stages is not known here: the step table (pipeline.py, graph.py
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +45,13 @@ from .patience import patient
 from .workers import this_worker, worker_gone
 
 __all__ = ["Claim", "Ledger", "Ready", "this_worker", "worker_gone"]
+
+
+@dataclass
+class _View:
+    """What a transition says of its view: `soon` lets status.json wait up to `view_delay`."""
+
+    soon: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,13 @@ class Ledger(InboxClaims, Leases):
         self.out_of_reach_at = 0.0  # when this process last found the server out of reach (patience)
         # Told the name of each project whose status.json was written (the daemon's outbox page).
         self.on_change: Callable[[str], None] | None = None
+        # Seconds a step's start or finish may wait to be shown (0: at once). Writing status.json in
+        # every transaction made a re-render's sixty skipped steps take a second: the view is read and
+        # written inside the transaction, which the workers then wait for one after the other.
+        self.view_delay = 0.0
+        self._due: dict[str, float] = {}  # project -> when its status.json is to be written
+        self._due_cond = threading.Condition()
+        self._shower: threading.Thread | None = None
 
     @classmethod
     def open(
@@ -94,14 +112,54 @@ class Ledger(InboxClaims, Leases):
     # -- transactions and the view ------------------------------------------------------------
 
     @contextmanager
-    def _transition(self, project: str) -> Iterator[None]:
+    def _transition(self, project: str) -> Iterator[_View]:
         """One transaction; on PostgreSQL the project's row is locked, so that the transitions of one
-        project happen one after the other (SQLite's IMMEDIATE transactions already do that)."""
+        project happen one after the other (SQLite's IMMEDIATE transactions already do that). The view
+        is written inside it, so that status.json never shows an older state over a newer one, from
+        any process; unless the transition says it may wait (`soon`)."""
+        shown = _View()
         with self.db.atomic():
             if self.db.for_update:
                 list(ProjectRow.select().where(ProjectRow.name == project).for_update())
-            yield
-            self._write_view(project)
+            yield shown
+            if not (shown.soon and self.view_delay > 0):
+                self._write_view(project)
+        if shown.soon and self.view_delay > 0:
+            self._show_soon(project)
+
+    def _show_soon(self, project: str) -> None:
+        with self._due_cond:
+            self._due.setdefault(project, time.monotonic() + self.view_delay)
+            if self._shower is None:  # one thread, one connection, for every view that waits
+                self._shower = threading.Thread(target=self._show_when_due, name="status.json", daemon=True)
+                self._shower.start()
+            self._due_cond.notify()
+
+    def _show_when_due(self) -> None:
+        while True:
+            with self._due_cond:
+                while not self._due or (wait := min(self._due.values()) - time.monotonic()) > 0:
+                    self._due_cond.wait(None if not self._due else wait)
+                # First out of the list: a transition from now on asks for a write of its own.
+                project = min(self._due, key=self._due.__getitem__)
+                del self._due[project]
+            try:
+                self.show(project)
+            except Exception as exc:  # a database gone away meanwhile: the next transition shows it
+                log.get().warning("status.json not written", project=project, error=repr(exc)[:300])
+
+    def show(self, project: str) -> None:
+        """Write status.json in a transaction of its own (in order with every other)."""
+        with self._transition(project):
+            pass
+
+    def show_due(self) -> None:
+        """Write at once every status.json that waits to be written (the daemon, stopping)."""
+        with self._due_cond:
+            due = list(self._due)
+            self._due.clear()
+        for project in due:
+            self.show(project)
 
     def _write_view(self, project: str) -> None:
         try:
@@ -257,7 +315,8 @@ class Ledger(InboxClaims, Leases):
         if run.state not in ACTIVE or step.state != "queued":
             return Claim(None, _refusal(run))  # nothing changes: no transaction, no new view
         now = time.time()
-        with self._transition(project):
+        with self._transition(project) as shown:
+            shown.soon = True  # a step that is skipped finishes a few milliseconds later
             step = step_with_run(step_id)
             run = step.run
             if run.state not in ACTIVE or step.state != "queued":
@@ -270,6 +329,7 @@ class Ledger(InboxClaims, Leases):
             if run.state == "queued":
                 run.state, run.started = "running", now
                 run.save()
+                shown.soon = False  # the film has started: shown at once
             (ready,) = self._ready_of(run, [step])
         return Claim(ready)
 
@@ -300,7 +360,7 @@ class Ledger(InboxClaims, Leases):
             return []
         _, _, project = found
         now = time.time()
-        with self._transition(project):
+        with self._transition(project) as shown:
             step = step_with_run(step_id)
             run = step.run
             if kind == "done":
@@ -328,6 +388,7 @@ class Ledger(InboxClaims, Leases):
             if run.state not in ACTIVE:
                 return []
             ready = self._advance(run, now)
+            shown.soon = run.state in ACTIVE  # the end of a run is shown at once
         return ready
 
     def _apply(self, run: RunRow, step: StepRow, kind: str, result: dict[str, Any]) -> None:

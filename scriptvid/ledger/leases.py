@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -25,7 +25,7 @@ class Leases:
     db: peewee.DatabaseProxy
     lease: float
     out_of_reach_at: float
-    _transition: Callable[[str], AbstractContextManager[None]]
+    _transition: Callable[[str], AbstractContextManager[Any]]
     _ready_of: Callable[[RunRow, list[StepRow]], list[Ready]]
 
     def renew(self, worker: str, step_ids: list[int]) -> list[tuple[str, int]]:
