@@ -51,9 +51,9 @@ from .stages import (
 # new scene work; a scene's short steps go before the long animations, so that every voice is
 # ready early (the score waits for all of them); animations go longest first (see _priority), so a
 # render does not end on one long scene while the other workers have nothing left to do.
-# A voice needs only the parsed scene, but it comes after the image: the voice model speaks for one
-# worker at a time, and with each scene's image before its voice the workers take turns at it
-# instead of one waiting for the other (measured: 1-3 % less CPU and wall time for a film).
+# A voice needs only the parsed scene, but it comes after the image: when the voice model spoke for
+# one worker at a time, the workers took turns at it that way instead of one waiting for the other
+# (measured: 1-3 % less CPU and wall time for a film); Piper now speaks on both, and the order stays.
 # The title card waits for the scenes' pictures and voices (it is needed only by the first
 # transition): made first, its 4.5 s at 1080p held up the preview, which waits for those.
 STEPS = Table(
