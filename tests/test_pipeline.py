@@ -383,3 +383,30 @@ def test_projects_made_before_the_ledger_keep_their_state_and_unfinished_ones_st
     assert (half["state"], half["reason"]) == ("queued", "daemon restarted")
     assert [r.stage for r in service.ledger.queued()] == ["parse"]
     assert (root.projects / "half" / "project.yaml").read_text() == "video: {fps: 12}\n"
+
+
+def test_status_json_shows_a_step_within_the_view_delay_and_a_run_s_start_and_end_at_once(
+    world: World,
+) -> None:
+    # The daemon lets a step's start and finish wait to be shown (one write for a burst of skipped steps).
+    world.ledger.view_delay = 60.0
+    world.pipeline.start("film", "new script")
+    assert world.status()["state"] == "queued"
+    world.drain(limit=1)  # parse: begun, which starts the film (shown at once), and finished (not yet)
+    shown = world.status()
+    assert (shown["state"], shown["stage"]) == ("running", "parse")
+    world.ledger.show_due()  # what the daemon does when it stops
+    now = world.status()
+    assert now["stage"] != "parse" and now["progress"] > shown["progress"]
+
+    # With a short delay the ledger's own thread writes it.
+    world.ledger.view_delay = 0.2
+    world.drain(limit=1)
+    deadline = time.monotonic() + 30
+    while world.status()["progress"] == now["progress"]:
+        assert time.monotonic() < deadline, "the delayed status.json was never written"
+        time.sleep(0.02)
+
+    world.drain()  # the rest of the film: its end is shown at once, without waiting for the thread
+    assert world.status()["state"] == "completed"
+    world.ledger.show_due()
