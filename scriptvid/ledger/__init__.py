@@ -143,10 +143,13 @@ class Ledger(InboxClaims, Leases):
                 # First out of the list: a transition from now on asks for a write of its own.
                 project = min(self._due, key=self._due.__getitem__)
                 del self._due[project]
-            try:
-                self.show(project)
-            except Exception as exc:  # a database gone away meanwhile: the next transition shows it
-                log.get().warning("status.json not written", project=project, error=repr(exc)[:300])
+            self._show_now(project)
+
+    def _show_now(self, project: str) -> None:
+        try:
+            self.show(project)
+        except Exception as exc:  # a database gone away meanwhile: the next transition shows it
+            log.get().warning("status.json not written", project=project, error=repr(exc)[:300])
 
     def show(self, project: str) -> None:
         """Write status.json in a transaction of its own (in order with every other)."""
@@ -159,7 +162,7 @@ class Ledger(InboxClaims, Leases):
             due = list(self._due)
             self._due.clear()
         for project in due:
-            self.show(project)
+            self._show_now(project)
 
     def _write_view(self, project: str) -> None:
         try:
