@@ -42,6 +42,7 @@ from .models import (
     step_with_run,
 )
 from .patience import patient
+from .views import DelayedViews
 from .workers import this_worker, worker_gone
 
 __all__ = ["Claim", "Ledger", "Ready", "this_worker", "worker_gone"]
@@ -82,7 +83,7 @@ def _refusal(run: RunRow) -> str:
 
 
 @patient
-class Ledger(InboxClaims, Leases):
+class Ledger(InboxClaims, Leases, DelayedViews):
     def __init__(
         self, db: peewee.DatabaseProxy, table: Table, projects: Path, lease_seconds: float = 30.0
     ) -> None:
@@ -126,43 +127,6 @@ class Ledger(InboxClaims, Leases):
                 self._write_view(project)
         if shown.soon and self.view_delay > 0:
             self._show_soon(project)
-
-    def _show_soon(self, project: str) -> None:
-        with self._due_cond:
-            self._due.setdefault(project, time.monotonic() + self.view_delay)
-            if self._shower is None:  # one thread, one connection, for every view that waits
-                self._shower = threading.Thread(target=self._show_when_due, name="status.json", daemon=True)
-                self._shower.start()
-            self._due_cond.notify()
-
-    def _show_when_due(self) -> None:
-        while True:
-            with self._due_cond:
-                while not self._due or (wait := min(self._due.values()) - time.monotonic()) > 0:
-                    self._due_cond.wait(None if not self._due else wait)
-                # First out of the list: a transition from now on asks for a write of its own.
-                project = min(self._due, key=self._due.__getitem__)
-                del self._due[project]
-            self._show_now(project)
-
-    def _show_now(self, project: str) -> None:
-        try:
-            self.show(project)
-        except Exception as exc:  # a database gone away meanwhile: the next transition shows it
-            log.get().warning("status.json not written", project=project, error=repr(exc)[:300])
-
-    def show(self, project: str) -> None:
-        """Write status.json in a transaction of its own (in order with every other)."""
-        with self._transition(project):
-            pass
-
-    def show_due(self) -> None:
-        """Write at once every status.json that waits to be written (the daemon, stopping)."""
-        with self._due_cond:
-            due = list(self._due)
-            self._due.clear()
-        for project in due:
-            self._show_now(project)
 
     def _write_view(self, project: str) -> None:
         try:
