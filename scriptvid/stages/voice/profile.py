@@ -18,7 +18,12 @@ from .interface import VoiceProfile
 _PITCHES = (0.0, 3.0, -2.5, 4.0, -4.0, 1.5, -1.25, 2.25)
 _PACES = (1.0, 0.93, 1.07, 0.97, 1.1, 0.9)
 
-NARRATOR = VoiceProfile(pitch=-1.0, length_scale=1.05, noise_scale=0.5, noise_w=0.7)
+# Every line of a film is spoken once and stays: the cast speaks steadier than the voice's own
+# default (0.667, 0.8), whose noise now and then slurs a line
+# (the aquarium film's 37 narrated sentences read four times, heard by Whisper base: word error
+# rate 0.114-0.117 at these, 0.112-0.134 at the default).
+STEADY = VoiceProfile(noise_scale=0.5, noise_w=0.7)
+NARRATOR = replace(STEADY, pitch=-1.0, length_scale=1.05)
 
 
 def _index(name: str, modulo: int) -> int:
@@ -44,7 +49,8 @@ def cast(characters: list[str], chosen: Mapping[str, CharacterSettings]) -> dict
                 _PITCHES[start],
             )
             used.add(pitch)
-            profile = VoiceProfile(pitch=pitch, length_scale=_PACES[_index(name + "/pace", len(_PACES))])
+            pace = _PACES[_index(name + "/pace", len(_PACES))]
+            profile = replace(STEADY, pitch=pitch, length_scale=pace)
         settings = chosen.get(name)
         voice = settings.voice if settings is not None else CharacterVoice()
         given = {k: v for k, v in asdict(voice).items() if v not in (None, "")}
