@@ -4,6 +4,8 @@ disk was made from. SQLite in the data folder by default; PostgreSQL for a clust
 from __future__ import annotations
 
 import json
+import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,13 +136,13 @@ def open_database(url: str, default: Path, passfile: str = "") -> peewee.Databas
     `passfile`), or SQLite at `default` when empty."""
     db: Any
     if not url:
-        # WAL lets readers (status.json, `scriptvid status`) go on while a transition writes;
         # IMMEDIATE takes the write lock when a transition starts, so two never deadlock upgrading;
-        # synchronous=full keeps a committed transition through a power cut.
+        # synchronous=full keeps a committed transition through a power cut. (WAL, which the file
+        # keeps once it is set, is set below.)
         db = peewee.SqliteDatabase(
             str(default),
             lock_type="IMMEDIATE",
-            pragmas={"journal_mode": "wal", "synchronous": "full", "busy_timeout": 30_000, "foreign_keys": 1},
+            pragmas={"busy_timeout": 30_000, "synchronous": "full", "foreign_keys": 1},
         )
     elif url.startswith(("postgresql://", "postgres://")):
         from playhouse.db_url import connect
@@ -165,8 +167,25 @@ def open_database(url: str, default: Path, passfile: str = "") -> peewee.Databas
             finally:
                 db.execute_sql("select pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
         else:
-            db.create_tables(TABLES, safe=True)
+            _make_sqlite(db)
     return db
+
+
+def _make_sqlite(db: peewee.SqliteDatabase) -> None:
+    """The ledger's tables, in WAL mode (readers, status.json and `scriptvid status`, go on while a
+    transition writes). Daemons started together on a new ledger: switching to WAL takes the file
+    for itself, and SQLite refuses that at once, without waiting its busy timeout, while another
+    connection holds it (found by two daemons started together: one of them died at its start)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            db.execute_sql("pragma journal_mode = wal")
+            db.create_tables(TABLES, safe=True)
+            return
+        except peewee.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.02, 0.2))
 
 
 SCHEMA_LOCK = 0x5C417  # the advisory lock the ledger's tables are made under (any number of ours)
