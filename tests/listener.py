@@ -105,7 +105,7 @@ def hear_lines(
 
     Heard whole, a film is cut into 30 s windows wherever they fall; where a window ends inside a
     word, or the model misplaces a window's last timestamp, Whisper drops or repeats a stretch of
-    speech. Moving the same film by a second moved its rate between 0.087 and 0.135, and in one CI
+    speech. Moving the same film by up to 3 s moved its rate between 0.087 and 0.135, and in one CI
     run a stretch of a film went unheard (0.385 against 0.12). Cut between lines, the pieces are the
     same wherever the speech sits, and a mistake stays inside its piece."""
     pieces: list[list[tuple[float, float, str]]] = []
@@ -114,9 +114,10 @@ def hear_lines(
             pieces[-1].append(line)
         else:
             pieces.append([line])
-    # Each cut sits in the pause between two pieces: 0.5 s after the last word or 0.3 s before the
-    # next, whichever is nearer its own piece, and in the middle of a pause shorter than that, so
-    # that no piece hears a word of its neighbour.
+    # A piece ends 0.5 s after its last word and the next starts 0.3 s before its first; where the
+    # pause between them is too short for both, they meet at one point inside it: no piece hears a
+    # word of its neighbour (an earlier cut did, in the film, whose lines end later than a plain
+    # reading's, and so was a bias against the film).
     cuts = []
     for before, after in itertools.pairwise(pieces):
         said, next_starts = max(end for _, end, _ in before), after[0][0]
