@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import defaultdict
 from pathlib import Path
 
 import listener
@@ -91,31 +92,32 @@ def test_the_films_speech_is_heard_about_as_well_as_a_plain_reading(
         daemon.stop()
 
     voice = PiperBackend(PiperSettings())
-    film_pieces: list[list[tuple[str, str]]] = [[] for _ in WINDOWS]
-    plain_pieces: list[list[tuple[str, str]]] = [[] for _ in range(PLAIN_READINGS * len(WINDOWS))]
+    # What was said and heard, piece by piece: the film's at each window, each plain reading's at each.
+    film_pieces: defaultdict[float, list[tuple[str, str]]] = defaultdict(list)
+    plain_pieces: defaultdict[tuple[int, float], list[tuple[str, str]]] = defaultdict(list)
     for name in names:
         lines = _lines(root, name)
         film_sound = listener.sound_of(root / "outbox" / f"{name}.mp4")
-        for k, window in enumerate(WINDOWS):
-            film_pieces[k] += listener.hear_lines(model, film_sound, lines, window)
+        for window in WINDOWS:
+            film_pieces[window] += listener.hear_lines(model, film_sound, lines, window)
         for n in range(PLAIN_READINGS):
             plain = _plain_reading(voice, lines, film_sound.size / listener.RATE)
-            for k, window in enumerate(WINDOWS):
-                plain_pieces[n * len(WINDOWS) + k] += listener.hear_lines(model, plain, lines, window)
+            for window in WINDOWS:
+                plain_pieces[n, window] += listener.hear_lines(model, plain, lines, window)
 
     def rate(pieces: list[tuple[str, str]]) -> float:
         return listener.word_error_rate(" ".join(s for s, _ in pieces), " ".join(h for _, h in pieces))
 
-    words = len(listener.words(" ".join(said for said, _ in film_pieces[0])))
-    film_rates = [rate(p) for p in film_pieces]
-    plain_rates = [rate(p) for p in plain_pieces]
+    words = len(listener.words(" ".join(said for said, _ in film_pieces[WINDOWS[0]])))
+    film_rates = [rate(p) for p in film_pieces.values()]
+    plain_rates = [rate(p) for p in plain_pieces.values()]
     film_rate, plain_rate = float(np.mean(film_rates)), float(np.mean(plain_rates))
     print(
         f"\nword error rate over {words} words: the films {film_rate:.3f}"
         f" ({', '.join(f'{r:.3f}' for r in film_rates)}), the plain reading {plain_rate:.3f}"
         f" ({', '.join(f'{r:.3f}' for r in plain_rates)}); ratio {film_rate / plain_rate:.2f}"
     )
-    for said, heard in film_pieces[-1]:
+    for said, heard in film_pieces[WINDOWS[-1]]:
         if listener.word_error_rate(said, heard) > 0.3:
             print(f"  misheard in a film:\n    said:  {said}\n    heard: {heard}")
     assert words > 600, "the films say fewer words than the figure needs to be steady"

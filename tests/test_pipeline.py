@@ -287,7 +287,7 @@ import sys, time
 from pathlib import Path
 from scriptvid.ledger.models import open_database
 at = float(sys.argv[2])
-while time.time() < at:
+while time.time() < at:  # spun, not slept: waking from a sleep spreads the openers apart
     pass
 db = open_database("", Path(sys.argv[1]))
 print(db.execute_sql("pragma journal_mode").fetchone()[0])
