@@ -210,6 +210,23 @@ def use(stage: str, settings: Settings) -> Iterator[Any]:
                 slot.users -= 1
 
 
+def preload(stage: str, settings: Settings) -> None:
+    """Load the stage's backend now, where it runs on this machine's CPU and can run here, so that
+    its first step does not wait for it (Piper's voice: 0.4 s, which every worker's first voice of
+    the daemon's first film waited for, and with them its first look). A backend that cannot be
+    loaded is left to its step, which says why."""
+    from . import log
+
+    try:
+        cls, section = configured(stage, settings)
+        if cls.pool(section) != "cpu" or cls.device(section) or cls.check(section):
+            return
+        with use(stage, settings):
+            pass
+    except Exception as exc:
+        log.get().warning("backend not loaded ahead of its steps", stage=stage, error=str(exc)[:300])
+
+
 def _unload_others(keep: _Slot) -> None:
     from . import log
 

@@ -1,9 +1,11 @@
 """What happens to a script, in order, and how the steps are wired to the queues.
 
-    parse ─► title ──────────────────────────────────────────────────────┐
-      │                                                                  ▼
-      └─► cast ─► per scene: image ─► voice ─► lipsync ─► animate ─► transition ──┐ (every scene)
-                                       └─► (every scene's voice) ─► music ─► mix ─┴─► assemble ─► publish
+    parse ─► cast ─► per scene: image ─┐
+      └────────► per scene: voice ─────┴─► lipsync ─► animate ─► transition ─────┐ (every scene)
+                              │                                  ▲               │
+                              ├─► (every scene's voice) ─► title ┘               │
+                              ├─► (every scene's picture and voice) ─► preview    │
+                              └─► (every scene's voice) ─► music ─► mix ──────────┴─► assemble ─► publish
 
 `STEPS` is the table: for each step its stage, whether it runs once per film or once per scene, what
 it comes after, and the pool of workers it runs on. The ledger reads it to decide, inside each
@@ -51,24 +53,26 @@ from .stages import (
 # new scene work; a scene's short steps go before the long animations, so that every voice is
 # ready early (the score waits for all of them); animations go longest first (see _priority), so a
 # render does not end on one long scene while the other workers have nothing left to do.
-# A voice needs only the parsed scene, but it comes after the image: when the voice model spoke for
-# one worker at a time, the workers took turns at it that way instead of one waiting for the other
-# (measured: 1-3 % less CPU and wall time for a film); Piper now speaks on both, and the order stays.
-# The title card waits for the scenes' pictures and voices (it is needed only by the first
-# transition): made first, its 4.5 s at 1080p held up the preview, which waits for those.
+# A voice needs only the parsed scene, and the voices go first, longest first, the pictures after
+# them: the first look waits for both, and ends sooner on a few short pictures than on a long voice
+# spoken alone (each voice after its scene's picture, the last scene's long voice came last).
+# The title card waits for every scene's voice (it is needed only by the first transition): ready
+# at the parse, it took a worker for its 2.7-4.9 s at 1080p beside the pictures and voices that the
+# preview waits for (a lower priority did not stop that: it was the only step ready at the time).
 STEPS = Table(
     [
         Step("parse", FILM, pool=CPU, priority=5, share=0.10),
-        Step("title", FILM, after=("parse",), pool=CPU, priority=0.5, share=0.01),
         Step("cast", FILM, after=("parse",), pool=GPU, priority=3, share=0.01),
         Step("image", SCENE, after=("cast",), pool=GPU, priority=1),
-        Step("voice", SCENE, after=("image",), pool=GPU, priority=1),
+        Step("voice", SCENE, after=("parse",), pool=GPU, priority=1),  # + its length: before the images
+        Step("title", FILM, after_every=("voice",), pool=CPU, priority=0.5, share=0.01),
         Step("lipsync", SCENE, after=("image", "voice"), pool=GPU, priority=1),
         Step("animate", SCENE, after=("lipsync",), pool=GPU, priority=0),
         Step("transition", SCENE, after=("animate", "title"), after_previous=("animate",), priority=2),
         # The first look: made as soon as every scene has its picture and voice, before the animations.
         Step("preview", FILM, after_every=("image", "voice"), priority=10, share=0.02),
-        Step("music", FILM, after_every=("voice",), pool=GPU, priority=10, share=0.04),
+        # After the pictures still to draw (the first look waits for them), before the animations.
+        Step("music", FILM, after_every=("voice",), pool=GPU, priority=0.9, share=0.04),
         Step("mix", FILM, after=("music",), priority=10, share=0.04),
         Step("assemble", FILM, after=("mix",), after_every=("transition",), priority=10, share=0.06),
         Step("publish", FILM, after=("assemble",), priority=10, share=0.02),
@@ -169,11 +173,13 @@ class Pipeline:
             return CPU
 
     def _priority(self, step: Ready) -> float:
-        """The step's priority; an animation's grows with its scene's length (0 to 0.999)."""
+        """The step's priority; an animation's and a voice's grow with their scene's length (0 to
+        0.999), so the longest go first."""
         base = STEPS[step.stage].priority
-        if step.stage != animate.NAME or step.scene is None:
+        by_length = {animate.NAME: animate.priority, voice.NAME: voice.priority}.get(step.stage)
+        if by_length is None or step.scene is None:
             return base
-        return base + animate.priority(self.root.project(step.project), step.scene)
+        return base + by_length(self.root.project(step.project), step.scene)
 
     # -- running a step -------------------------------------------------------------------------------
 

@@ -110,9 +110,22 @@ def run(
     return err if capture_stderr else out
 
 
+# How much lower a background child's CPU priority is (its `nice` value): see `popen_stdin`.
+BACKGROUND_NICE = 10
+
+
 @contextmanager
-def popen_stdin(args: Sequence[str | Path], *, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """A child that we feed through its stdin (raw frames into FFmpeg); checked like `run` on exit."""
+def popen_stdin(
+    args: Sequence[str | Path], *, cwd: Path | None = None, background: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A child that we feed through its stdin (raw frames into FFmpeg); checked like `run` on exit.
+
+    A `background` child (a scene's encode, tens of seconds of x264 on every core) runs at a lower
+    CPU priority, so the short steps beside it that someone waits for (the preview, a voice, the
+    mix of an edit) get their core at once; the encode takes the rest, so a machine's work takes
+    as long as before."""
+    if background:
+        args = ["nice", "-n", str(BACKGROUND_NICE), *args]
     with _popen(args, cwd, feed=True) as child:
         yield child
 

@@ -3,11 +3,16 @@ exactly one takes it, under the name it would have had alone."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
 from scriptvid import intake
+from scriptvid.daemon.watcher import InboxWatcher
 from scriptvid.ledger import Ledger
 from scriptvid.pipeline import STEPS
 from scriptvid.project import Root
@@ -67,3 +72,49 @@ def test_two_daemons_racing_for_one_file_make_one_project_without_a_suffix(tmp_p
             f"race{attempt}"
         ]
         assert (root.projects / f"race{attempt}" / "source" / script.name).read_text() == SCRIPT
+
+
+def _noted(watcher: InboxWatcher, path: Path, renamed: bool) -> None:
+    """Wait until the watcher's observer thread has noted the event on `path`."""
+    deadline = time.monotonic() + 10
+    while not (path in watcher._candidates and (path in watcher._renamed) is renamed):
+        assert time.monotonic() < deadline, f"no event noted for {path.name}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
+def test_a_file_renamed_into_the_inbox_waits_less_than_one_written_there(tmp_path: Path, poll: bool) -> None:
+    """A copy tool that writes a temporary name renames the file when it is whole: taken after
+    `renamed_seconds`. Written in place (a copy still under way, for all we know), or written again
+    after its rename, a file waits the whole `stable_seconds`."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watcher = InboxWatcher(inbox, stable_seconds=5.0, poll=poll, poll_interval=0.1, renamed_seconds=0.25)
+    watcher.start()
+    try:
+        renamed, written = inbox / "renamed.fountain", inbox / "written.fountain"
+        (inbox / ".renamed.fountain.part").write_text(SCRIPT)
+        # Polled, a rename is seen as one only if a poll saw the temporary name first (a copy that
+        # took less than a poll looks like a new file, and waits as one).
+        time.sleep(0.5)
+        os.replace(inbox / ".renamed.fountain.part", renamed)
+        written.write_text(SCRIPT)
+        _noted(watcher, renamed, renamed=True)
+        _noted(watcher, written, renamed=False)
+
+        # `now` is given: what is asserted is the rule, not how fast this machine is.
+        now = time.monotonic()
+        assert watcher.ready(now) == []  # first seen: both are still for 0 s
+        assert watcher.ready(now + 0.3) == [renamed]
+        assert watcher.ready(now + 4.9) == [renamed]
+        assert sorted(watcher.ready(now + 5.1)) == [renamed, written]
+
+        with open(renamed, "a") as fh:  # written again after its rename: no longer known to be whole
+            fh.write("\nMORE\nLines.\n")
+        _noted(watcher, renamed, renamed=False)
+        later = time.monotonic()
+        assert renamed not in watcher.ready(later)
+        assert renamed not in watcher.ready(later + 0.3)
+        assert renamed in watcher.ready(later + 5.1)
+    finally:
+        watcher.stop()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil, intake, log, proc, tree
+from .. import backends, fsutil, intake, log, proc, tree
 from ..errors import ConfigError
 from ..graph import CPU, GPU
 from ..ledger import Ledger
@@ -97,7 +97,9 @@ class Service:
         self.ledger.on_change = self.page.changed
         watch = settings.watch
         self.polls = should_poll(root.inbox, watch.poll), should_poll(root.projects, watch.poll)
-        self.watcher = InboxWatcher(root.inbox, watch.stable_seconds, self.polls[0], watch.poll_interval)
+        self.watcher = InboxWatcher(
+            root.inbox, watch.stable_seconds, self.polls[0], watch.poll_interval, watch.renamed_seconds
+        )
         self.projects_watcher = ProjectsWatcher(
             root.projects, SETTLE_SECONDS, self.polls[1], watch.poll_interval
         )
@@ -115,6 +117,12 @@ class Service:
         )
         for c in consumers:
             c.start()
+        if consumers:
+            # The voice model is the one a first film waits for (the storyboard, camera and score load
+            # in no time); loaded beside the start-up, not by the first voice.
+            threading.Thread(
+                target=backends.preload, args=("voice", self.settings), name="scriptvid-preload", daemon=True
+            ).start()
         # Huey installs its own handlers in start(); ours replace them and only set a flag.
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)

@@ -2,7 +2,9 @@
 
 watchdog's observer (inotify on a local disk, polling on a network share where no events come)
 only notes which names changed. The service's main loop asks `ready()` for the files whose size
-and mtime have stayed the same for `stable_seconds`: a file still being copied is never taken.
+and mtime have stayed the same for `stable_seconds`: a file still being copied is never taken. A
+file renamed into the inbox (a copy tool's last step: it wrote a temporary name) is whole when it
+arrives, and waits only `renamed_seconds`, time for a sidecar copied right after it to come too.
 """
 
 from __future__ import annotations
@@ -147,12 +149,22 @@ class _FolderWatcher(FileSystemEventHandler):
 
 
 class InboxWatcher(_FolderWatcher):
-    def __init__(self, inbox: Path, stable_seconds: float, poll: bool, poll_interval: float) -> None:
+    def __init__(
+        self,
+        inbox: Path,
+        stable_seconds: float,
+        poll: bool,
+        poll_interval: float,
+        renamed_seconds: float | None = None,
+    ) -> None:
         super().__init__(inbox, poll, poll_interval)
         self.inbox = inbox
         self.stable_seconds = stable_seconds
+        renamed = stable_seconds if renamed_seconds is None else renamed_seconds
+        self.renamed_seconds = min(renamed, stable_seconds)
         self._lock = threading.Lock()
         self._candidates: set[Path] = set()
+        self._renamed: set[Path] = set()  # candidates that came by a rename and were not written since
         self._seen: dict[Path, _Seen] = {}
 
     # -- observer thread: note names only ----------------------------------------------------
@@ -160,13 +172,18 @@ class InboxWatcher(_FolderWatcher):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.is_directory or event.event_type in _READ_ONLY_EVENTS:
             return
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
+        dest = getattr(event, "dest_path", "")
+        for raw in (event.src_path, dest):
             if not raw:
                 continue
             path = Path(os.fsdecode(raw))
             if path.parent == self.inbox and not is_ignored_name(path.name):
                 with self._lock:
                     self._candidates.add(path)
+                    if event.event_type == "moved" and raw == dest:
+                        self._renamed.add(path)
+                    else:  # written (or renamed away) since: it waits as any file does
+                        self._renamed.discard(path)
 
     # -- main loop -------------------------------------------------------------------------
 
@@ -191,6 +208,7 @@ class InboxWatcher(_FolderWatcher):
         now = time.monotonic() if now is None else now
         with self._lock:
             candidates = list(self._candidates)
+            renamed = set(self._renamed)
         out = []
         for path in candidates:
             try:
@@ -198,13 +216,14 @@ class InboxWatcher(_FolderWatcher):
             except FileNotFoundError:
                 self.forget(path)
                 continue
+            wait = self.renamed_seconds if path in renamed else self.stable_seconds
             seen = self._seen.get(path)
             if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
                 self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
-                if self.stable_seconds > 0:
+                if wait > 0:
                     continue
                 seen = self._seen[path]
-            if now - seen.stable_since >= self.stable_seconds:
+            if now - seen.stable_since >= wait:
                 out.append((st.st_mtime_ns, path))
         return [p for _, p in sorted(out)]
 
@@ -225,6 +244,7 @@ class InboxWatcher(_FolderWatcher):
     def forget(self, path: Path) -> None:
         with self._lock:
             self._candidates.discard(path)
+            self._renamed.discard(path)
         self._seen.pop(path, None)
 
 

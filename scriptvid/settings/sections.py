@@ -202,6 +202,13 @@ class LimitSettings:
 @dataclass(frozen=True)
 class WatchSettings:
     stable_seconds: float = option(1.0, "a file must keep its size and mtime this long", min=0.0, max=600.0)
+    renamed_seconds: float = option(
+        0.25,
+        "... or this long (if less) when it came by a rename into the inbox: a copy tool that writes to"
+        " a temporary name renames the file when it is whole",
+        min=0.0,
+        max=600.0,
+    )
     poll: bool | None = option(
         None,
         "poll the inbox and the projects instead of using inotify: true, false, or empty to poll where"

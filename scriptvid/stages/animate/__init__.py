@@ -151,8 +151,10 @@ def run(job: Job) -> None:
     ]
     synced = lipsync.on_frames(job.settings)  # a lip-sync model works on these frames
     with backends.use(NAME, job.settings) as backend:
-        if not hasattr(backend, "clip") and not synced:
-            encode(pieces, iter(backend.frames(request)), video)  # the fast path: drawn, mouths and all
+        # At a lower CPU priority (the scene's tens of seconds of x264): the short steps beside it,
+        # the first look among them, are not slowed by it (the preview: 2.0 s beside one, 1.4 s now).
+        if not hasattr(backend, "clip") and not synced:  # the fast path: drawn, mouths and all
+            encode(pieces, iter(backend.frames(request)), video, background=True)
             return
         frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
         if synced:
@@ -161,9 +163,9 @@ def run(job: Job) -> None:
                 backends.use(lipsync.NAME, job.settings) as lips,
                 closing(lips.sync(frames, lipsync.request(job))) as redrawn,
             ):
-                encode(pieces, _finished(redrawn, request), video)
+                encode(pieces, _finished(redrawn, request), video, background=True)
         else:
-            encode(pieces, _finished(frames, request), video)
+            encode(pieces, _finished(frames, request), video, background=True)
 
 
 def _as_rgb(backend: Any, req: AnimateRequest) -> Iterator[np.ndarray]:

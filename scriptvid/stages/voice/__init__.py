@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ... import backends, fsutil, log
+from ... import backends, fsutil, log, scenes
 from ...audio import write_wav
 from ...errors import InputError
 from ...model import Line
+from ...project import Project
 from ...runner import Job
 from ..cast import character_file
 from .interface import Recording, VoiceProfile
@@ -247,3 +248,13 @@ def _chunks(sentences: list[str], max_chars: int) -> list[str]:
         if sentence:
             out.append(sentence)
     return out
+
+
+def priority(project: Project, scene: str) -> float:
+    """0 to 0.999, growing with the scene's words: the longest voices are handed out first, so the
+    film's voices (which its first look waits for) do not end on one long scene spoken alone."""
+    try:
+        spec = scenes.read(project.scenes_dir / scene / "scene.yaml", base=project.path)
+        return min(sum(len(line.text) for line in spec.scene.dialogue), 99_900) / 100_000
+    except Exception:  # the step itself will say what is wrong
+        return 0.0
