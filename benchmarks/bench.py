@@ -134,7 +134,7 @@ def make_root(width: int, height: int, fps: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="scriptvid-bench-"))
     for folder in ("inbox", "outbox", "config"):
         (root / folder).mkdir()
-    # Everything else stays at its default: the backends, the preset, the 1 s stability wait.
+    # Everything else stays at its default: the backends, the preset, the waits for a file to be whole.
     (root / "config" / "scriptvid.yaml").write_text(
         yaml.safe_dump({"video": {"width": width, "height": height, "fps": fps}}, sort_keys=False)
     )
@@ -466,7 +466,12 @@ def measure_fresh_and_encode(b: Bench, rounds: int) -> Fresh:
     ratio = render / encode
     b.results.add(Figure("film duration", fresh.duration, "s", note="(ffprobe of the published MP4)"))
     b.results.add(
-        Figure("latency: drop to running", fresh.to_running, "s", note="(includes the 1 s stability wait)")
+        Figure(
+            "latency: drop to running",
+            fresh.to_running,
+            "s",
+            note="(a file renamed in: includes the 0.25 s wait, watch.renamed_seconds)",
+        )
     )
     b.results.add(
         Figure("peak memory, daemon + children", peak.peak, "MiB", "≤ 1024 MiB", None, peak.peak <= 1024)

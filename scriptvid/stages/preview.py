@@ -10,6 +10,8 @@ and the edits after it are seen in the film itself.
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,6 @@ import numpy as np
 from PIL import Image
 
 from .. import fsutil, media, proc, timeline
-from ..audio import write_wav
 from ..runner import Job
 from . import title
 from .mix import dialogue_track, speech_level
@@ -85,24 +86,44 @@ def run(job: Job) -> dict[str, Any]:
     speech = dialogue_track(job.project, layout, rate)
     peak = float(np.max(np.abs(speech), initial=0.0))
     gain = min(10 ** ((SPEECH_LEVEL - speech_level(speech, rate)) / 20), 0.9 / peak) if peak else 1.0
-    write_wav(render / "preview-voices.wav", speech * gain, rate)
+    pcm = (np.clip(speech * gain, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
     job.root.outbox.mkdir(parents=True, exist_ok=True)
     made = render / "preview.mp4"
-    with fsutil.atomic_path(made, ".mp4") as tmp:
+    pictures, voices = render / "preview-pictures.mp4", render / "preview-voices.m4a"
+    # The pictures and the voices are encoded at once (the AAC encoder is the longer of the two, and
+    # one FFmpeg of this version encodes its streams one after the other), then put together.
+    ctx = contextvars.copy_context()  # the child is registered under this run, as any other
+    with ThreadPoolExecutor(1) as beside:
+        speaking = beside.submit(
+            ctx.run,
+            proc.run,
+            [
+                *media.FFMPEG,
+                *("-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"),
+                # Speech only: at 24 kHz, about half the samples of the film's rate to encode.
+                *("-c:a", "aac", "-aac_coder", "fast", "-ar", "24000", "-b:a", "64k", str(voices)),
+            ],
+            input=pcm,
+        )
         proc.run(
             [
                 *media.FFMPEG,
                 *("-f", "concat", "-safe", "0", "-i", str(render / "preview.ffconcat")),
-                *("-i", str(render / "preview-voices.wav")),
                 # One frame per still, each as long as its scene (a variable frame rate): 14 frames to
                 # encode rather than twelve a second.
                 *("-vf", f"scale={width}:{height}:flags=area,format=yuv420p", "-fps_mode", "vfr"),
                 *("-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "26"),
-                # Speech only: at 24 kHz, about half the samples of the film's rate to encode.
-                *("-c:a", "aac", "-aac_coder", "fast", "-ar", "24000", "-b:a", "64k"),
-                *("-t", f"{layout.duration:.3f}", "-movflags", "+faststart"),
-                str(tmp),
+                *("-an", str(pictures)),
+            ]
+        )
+        speaking.result()
+    with fsutil.atomic_path(made, ".mp4") as tmp:
+        proc.run(
+            [
+                *media.FFMPEG,
+                *("-i", str(pictures), "-i", str(voices), "-map", "0:v", "-map", "1:a", "-c", "copy"),
+                *("-t", f"{layout.duration:.3f}", "-movflags", "+faststart", str(tmp)),
             ]
         )
     place(made, _target(job))
