@@ -98,6 +98,10 @@ def test_a_script_copied_into_the_inbox_becomes_a_film(daemon: Daemon) -> None:
     # ...with the film's timing: as long as the film, to a frame of either.
     assert abs(float(preview["format"]["duration"]) - duration) <= 1 / 12 + 1 / 24
     assert st["outputs"]["preview"] == str(root / "outbox" / "brick-and-steel.preview.mp4")
+    # The voice model was loaded once, at the daemon's start (for no project), not by a first voice
+    # that every worker's first voice waited for.
+    loads = [e for e in daemon.events() if e.get("event") == "backend loaded" and e.get("stage") == "voice"]
+    assert len(loads) == 1 and not loads[0].get("project"), loads
     # The page says so within a second or two of status.json (it is written at most once a second).
     page = root / "outbox" / "index.html"
     wait_for(lambda: 'href="brick-and-steel.mp4"' in page.read_text(), 10, "the film's link on the page")

@@ -261,12 +261,13 @@ def test_cancel_stops_one_project_and_resume_carries_on(daemon: Daemon) -> None:
 
 
 def test_killed_at_any_stage_the_daemon_restarts_and_finishes(data_root: Path) -> None:
-    """kill -9 during parse, image, voice, assemble and publish; each restart carries on."""
+    """kill -9 during parse, voice, image, assemble and publish (the voices go before the stills);
+    each restart carries on."""
     env = {"SCRIPTVID_TEST_DELAY": "parse:3,image:1.5,voice:1.5,assemble:3,publish:3"}
     daemon = Daemon(data_root, env).start()
     shutil.copy(REPO / "examples" / "the-lighthouse.fountain", data_root / "inbox" / "crash.fountain")
     try:
-        for stage in ("parse", "image", "voice", "assemble", "publish"):
+        for stage in ("parse", "voice", "image", "assemble", "publish"):
             wait_for(
                 lambda s=stage: project_status(data_root, "crash").get("stage") == s, 300, f"stage {stage}"
             )

@@ -225,3 +225,33 @@ def test_a_cancelled_runs_stop_does_not_reach_the_run_that_resumed_it() -> None:
             proc.run(["echo", "a child of the cancelled run"])
     finally:
         proc.current_work.reset(token)
+
+
+def test_a_background_child_runs_at_a_lower_cpu_priority_and_is_still_ours(tmp_path: Path) -> None:
+    """A scene's encode (`background`) gives way to the short steps beside it: its nice value is
+    BACKGROUND_NICE above the daemon's; it is still registered under its run, and a cancel stops it."""
+    import os
+    import sys
+    import threading
+
+    from scriptvid import proc
+    from scriptvid.errors import Cancelled
+
+    report = tmp_path / "nice"
+    said = f"import os, sys; open({str(report)!r}, 'w').write(str(os.nice(0))); sys.stdin.read()"
+    for background, expected in ((False, os.nice(0)), (True, min(os.nice(0) + proc.BACKGROUND_NICE, 19))):
+        report.unlink(missing_ok=True)
+        with proc.popen_stdin([sys.executable, "-c", said], background=background) as child:
+            assert child.stdin is not None
+            child.stdin.write(b"frames")
+        assert int(report.read_text()) == expected
+
+    report.unlink()
+    token = proc.current_work.set(proc.work("niced-film", 1))
+    try:
+        with pytest.raises(Cancelled), proc.popen_stdin([sys.executable, "-c", said], background=True):
+            while not report.exists() or not report.read_text():
+                threading.Event().wait(0.02)
+            proc.kill_project("niced-film", 1)
+    finally:
+        proc.current_work.reset(token)
