@@ -95,8 +95,8 @@ def test_a_file_renamed_into_the_inbox_waits_less_than_one_written_there(tmp_pat
         renamed, written = inbox / "renamed.fountain", inbox / "written.fountain"
         (inbox / ".renamed.fountain.part").write_text(SCRIPT)
         # Polled, a rename is seen as one only if a poll saw the temporary name first (a copy that
-        # took less than a poll looks like a new file, and waits as one).
-        time.sleep(0.5)
+        # took less than a poll looks like a new file, and waits as one): ten polls' time.
+        time.sleep(1.0)
         os.replace(inbox / ".renamed.fountain.part", renamed)
         written.write_text(SCRIPT)
         _noted(watcher, renamed, renamed=True)
