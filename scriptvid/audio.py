@@ -48,9 +48,14 @@ def copy(source: Path, out: Path, frames: int, gain: float = 1.0, fade: int = 0)
             dst.writeframes(np.clip(np.round(pcm), -32768, 32767).astype("<i2").tobytes())
 
 
+def pcm16(audio: np.ndarray) -> np.ndarray:
+    """Float audio in -1..1 as 16-bit little-endian samples (what a WAV holds, and FFmpeg's s16le)."""
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
+
+
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     """Float audio in -1..1 (mono: 1-D; frames x channels otherwise) as a 16-bit WAV, atomically."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
+    pcm = pcm16(audio)
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     with fsutil.atomic_path(path, ".wav") as tmp, wave.open(str(tmp), "wb") as wav:
         wav.setnchannels(channels)

@@ -98,6 +98,8 @@ STAGES: dict[str, runner.Stage] = {
     )
 }
 assert set(STAGES) == set(STEPS.by_stage), "every step has its stage module"
+# Scene steps whose priority grows with their scene's length (see Pipeline._priority).
+BY_LENGTH = {animate.NAME: animate.priority, voice.NAME: voice.priority}
 # Steps that use another stage's backend: the cast's portraits are made by the image backend.
 BACKEND_OF = {cast.NAME: image.NAME}
 
@@ -176,7 +178,7 @@ class Pipeline:
         """The step's priority; an animation's and a voice's grow with their scene's length (0 to
         0.999), so the longest go first."""
         base = STEPS[step.stage].priority
-        by_length = {animate.NAME: animate.priority, voice.NAME: voice.priority}.get(step.stage)
+        by_length = BY_LENGTH.get(step.stage)
         if by_length is None or step.scene is None:
             return base
         return base + by_length(self.root.project(step.project), step.scene)

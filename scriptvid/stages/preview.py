@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .. import fsutil, media, proc, timeline
+from ..audio import pcm16
 from ..runner import Job
 from . import title
 from .mix import dialogue_track, speech_level
@@ -86,7 +87,7 @@ def run(job: Job) -> dict[str, Any]:
     speech = dialogue_track(job.project, layout, rate)
     peak = float(np.max(np.abs(speech), initial=0.0))
     gain = min(10 ** ((SPEECH_LEVEL - speech_level(speech, rate)) / 20), 0.9 / peak) if peak else 1.0
-    pcm = (np.clip(speech * gain, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    pcm = pcm16(speech * gain).tobytes()
 
     job.root.outbox.mkdir(parents=True, exist_ok=True)
     made = render / "preview.mp4"
