@@ -1,10 +1,10 @@
 """Where each scene sits in the film, and how it hands over to the next.
 
 A transition between two scenes overlaps them by `d` seconds (0 for a cut). Each scene is encoded
-as up to three pieces: its head (the first `d_in` seconds, which the previous transition blends
-over), its body, and its tail (the last `d_out` seconds). Only the short blends are encoded apart
-(the `transition` step); the assembler joins everything as it is, so an unchanged scene is never
-encoded again.
+in pieces (by `animate`, which lists them in the scene's `animation.json`): its head (the first
+`d_in` seconds, which the previous transition blends over), its body (one or more pieces), and its
+tail (the last `d_out` seconds). Only the short blends are encoded apart (the `transition` step);
+the assembler joins everything as it is, so an unchanged scene is never encoded again.
 """
 
 from __future__ import annotations
@@ -17,6 +17,37 @@ from .project import Project
 from .settings import Settings
 
 TITLE_SECONDS = 3.0
+PIECES = "animation.json"  # a scene's pieces, in order, as its animation made them
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Frames first..stop-1 of a scene, encoded on their own as `file` (relative to the scene)."""
+
+    role: str  # "head", "body" or "tail"
+    first: int
+    stop: int
+    file: str
+
+
+def pieces(scene_dir: Path) -> list[Piece]:
+    """The scene's pieces in order, as its last animation listed them (none where there is none)."""
+    listed = fsutil.read_json(scene_dir / PIECES, {})
+    try:
+        return [Piece(**p) for p in listed.get("pieces", [])]
+    except (TypeError, AttributeError):  # a list of another shape: the animation makes a new one
+        return []
+
+
+def piece(scene_dir: Path, role: str) -> Path | None:
+    """The scene's head or tail piece, where it has one."""
+    found = [p for p in pieces(scene_dir) if p.role == role]
+    return scene_dir / found[0].file if found else None
+
+
+def body(scene_dir: Path) -> list[Path]:
+    """The pieces the film shows of the scene between its transitions, in order."""
+    return [scene_dir / p.file for p in pieces(scene_dir) if p.role == "body"]
 
 
 @dataclass(frozen=True)

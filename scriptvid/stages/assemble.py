@@ -117,10 +117,9 @@ def _video(job: Job, layout: timeline.Layout) -> Path:
     render = job.project.render_dir
     order: list[Path] = [job.project.title_card]
     for placement in layout.scenes:
-        folder = job.project.scenes_dir / placement.name
         if placement.into.seconds:
             order.append(job.project.into_file(placement.name))
-        order.append(folder / "segment.mp4")
+        order += timeline.body(job.project.scenes_dir / placement.name)
     listing = "ffconcat version 1.0\n" + "".join(f"file '{media.concat_quote(p)}'\n" for p in order)
     fsutil.write_text(render / "pieces.ffconcat", listing)
     out = render / "video.mp4"

@@ -30,26 +30,30 @@ NAME = "transition"
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def _sides(job: Job) -> tuple[Path, Path, str, str | None]:
-    """The outgoing tail, the incoming head, and the step (stage, scene) that made the tail."""
+def _sides(job: Job) -> tuple[Path | None, Path | None, str]:
+    """The outgoing tail (the title card's, or the previous scene's piece), the incoming head, and
+    what each was made of: the title card's fingerprint, the pieces' names (see animate)."""
     names = timeline.scene_names(job.project)
     index = names.index(job.scene_name)
-    head = job.out_dir / "head.mp4"
+    head = timeline.piece(job.out_dir, "head")
     if index == 0:
-        return job.project.title_tail, head, "title", None
-    return job.project.scenes_dir / names[index - 1] / "tail.mp4", head, "animate", names[index - 1]
+        return job.project.title_tail, head, job.fingerprint_of("title", None)
+    tail = timeline.piece(job.project.scenes_dir / names[index - 1], "tail")
+    return tail, head, tail.name if tail else ""
 
 
 def inputs(job: Job) -> dict[str, Any]:
     handover = timeline.incoming(job.project, job.scene_name, job.film)
     if not handover.seconds:
         return {"version": "1", "handover": handover}  # a cut: nothing to blend, whatever the sides
-    _, _, tail_stage, tail_scene = _sides(job)
+    _, head, tail_made_of = _sides(job)
     return {
-        "version": "1",
+        "version": "2",
         "handover": handover,
-        "tail": job.fingerprint_of(tail_stage, tail_scene),
-        "head": job.fingerprint_of("animate", job.scene_name),
+        # The frames of both sides, not the steps that made them: a scene made again with the same
+        # frames at its ends (a line edited in its middle) keeps its blends.
+        "tail": tail_made_of,
+        "head": head.name if head else "",
         "video": job.film.video,
     }
 
@@ -65,7 +69,9 @@ def run(job: Job) -> None:
     if not handover.seconds:
         out.unlink(missing_ok=True)  # the blend of an earlier version, which must not be joined now
         return
-    tail, head, _, _ = _sides(job)
+    tail, head, _ = _sides(job)
+    if tail is None or head is None:
+        raise StageError(f"a side of the blend was not animated (tail: {tail}, head: {head})")
     v = job.film.video
     count = round(handover.seconds * v.fps)
     stacked = Canvas(v.width, 2 * v.height)  # the outgoing frame above the incoming one

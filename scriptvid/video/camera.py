@@ -3,12 +3,19 @@
 Moves are sub-pixel: each frame is an affine warp with bilinear filtering of the full-resolution
 layers, so a slow push-in glides instead of stepping a pixel at a time. The move eases in and out,
 so a scene starts and ends at rest and the transition to the next one blends two calm frames.
+
+Where the scene has dialogue, the camera moves as an operator would: it reframes on each beat (a
+line, or a sentence of a long speech), a step of the scene's move eased over a second, and holds
+while the line is said. A frame then depends only on where it is from its beats, not on how long
+the scene is: a line said longer moves the frames after it in time, unchanged (so an edited line
+redraws its own stretch of the scene, see stages/animate), and a held frame is the one before it
+with the mouths redrawn, which costs no warp and little to encode.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +78,29 @@ def _ease(t: float) -> float:
     return t * t * t * (t * (t * 6 - 15) + 10)
 
 
-def pose_at(move: Move, t: float) -> Pose:
-    e = _ease(t)
+# A reframe: the step of the move that a beat makes, eased over this long, starting a little before
+# the line so that the camera arrives as the words do.
+REFRAME_SECONDS = 1.0
+REFRAME_LEAD = 0.3
+
+
+def progress(index: int, count: int, fps: int, beats: Sequence[int] = ()) -> float:
+    """How far along its move (0 to 1) the camera is at frame `index` of `count`.
+
+    Without beats the move eases over the whole scene. With beats (frame numbers) it takes one
+    equal step per beat, each eased over REFRAME_SECONDS; steps that overlap add up, so it never
+    jumps. The value depends only on how many frames lie between the frame and each beat, so the same
+    frame shifted by an earlier line said longer gets the same value, and held frames compare equal.
+    """
+    if not beats:
+        return _ease(index / max(count - 1, 1))
+    lead = REFRAME_LEAD * fps
+    steps = sum(_ease((index - b + lead) / (REFRAME_SECONDS * fps)) for b in beats)
+    return round(steps / len(beats), 9)
+
+
+def pose_at(move: Move, e: float) -> Pose:
+    """The pose `e` (0 to 1, see `progress`) of the way from the move's start to its end."""
     a, b = move.start, move.end
     return Pose(a.zoom + (b.zoom - a.zoom) * e, a.dx + (b.dx - a.dx) * e, a.dy + (b.dy - a.dy) * e)
 
@@ -172,15 +200,20 @@ def frames(
     size: tuple[int, int],
     count: int,
     *,
+    fps: int = 30,
+    beats: Sequence[int] = (),
+    span: tuple[int, int] | None = None,
     overlay: Overlay | None = None,
     fade_in: int = 0,
     fade_out: int = 0,
 ) -> Iterator[np.ndarray]:
-    """`count` I420 frames of the move, with optional fades from and to black (in frames).
+    """The I420 frames of the move (`count` in all; `span`: only frames first..stop-1 of them), moving
+    on its `beats` (see `progress`), with optional fades from and to black (in frames).
 
     Each frame is the same buffer, rewritten: use it before asking for the next.
     """
     w, h = size
+    first, stop = span or (0, count)
     canvas = Canvas(w, h)
     rigid = move.parallax == 1.0 or layers.figures is None
     if rigid:
@@ -194,11 +227,15 @@ def frames(
     else:
         bg_size = (layers.background.shape[1], layers.background.shape[0])
         rgb = np.empty((h, w, 3), dtype=np.uint8)
-    for i in range(count):
-        pose = pose_at(move, i / max(count - 1, 1))
+    drawn: float | None = None  # the progress of the picture the canvas holds
+    for i in range(first, stop):
+        e = progress(i, count, fps, beats)
+        pose = pose_at(move, e)
         m_bg = _matrix(pose, bg_size, size, 1.0)
         m_fg = _matrix(pose, (w, h), size, move.parallax)
-        if rigid:
+        if e == drawn:  # a held frame: the same picture, only what is drawn on it changes
+            canvas.restore()
+        elif rigid:
             y, u, v = canvas.planes
             m_c = _chroma_matrix(m_bg)
             for src, dst, m in zip(source_planes, (y, u, v), (m_bg, m_c, m_c), strict=True):
@@ -224,6 +261,10 @@ def frames(
             m_part[:, 2] += m_fg[:, :2] @ np.array(layers.figures_at, dtype=np.float64)
             _over(rgb, layers.figures, m_part)
             canvas.set_rgb(rgb)
+        if e != drawn:
+            drawn = e
+            if i + 1 < stop and progress(i + 1, count, fps, beats) == e:
+                canvas.keep()  # the next frame holds this picture
         if overlay is not None:
             overlay(canvas, i, Transform(m_fg[0, 0], m_fg[0, 2], m_fg[1, 2]))
         level = fade_level(i, count, fade_in, fade_out)

@@ -20,12 +20,39 @@ class Canvas:
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.data = np.empty((height * 3 // 2, width), dtype=np.uint8)
+        self._kept: np.ndarray | None = None  # the picture `restore` goes back to
+        self._drawn: list[tuple[int, int, int, int]] | None = []  # rectangles changed since; None: all
+
+    def keep(self) -> None:
+        """Remember the frame as it is now, for `restore`."""
+        if self._kept is None:
+            self._kept = np.empty_like(self.data)
+        np.copyto(self._kept, self.data)
+        self._drawn = []
+
+    def restore(self) -> None:
+        """Back to the frame `keep` remembered, copying only what was drawn over since."""
+        assert self._kept is not None, "restore() before keep()"
+        if self._drawn is None:
+            np.copyto(self.data, self._kept)
+        else:
+            kept_y, kept_u, kept_v = self._planes(self._kept)
+            y, u, v = self.planes
+            for top, bottom, left, right in self._drawn:
+                y[top:bottom, left:right] = kept_y[top:bottom, left:right]
+                cy, cx = slice(top // 2, bottom // 2), slice(left // 2, right // 2)
+                u[cy, cx] = kept_u[cy, cx]
+                v[cy, cx] = kept_v[cy, cx]
+        self._drawn = []
 
     @property
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._planes(self.data)
+
+    def _planes(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         w, h = self.width, self.height
-        chroma = self.data[h:].reshape(2, h // 2, w // 2)
-        return self.data[:h], chroma[0], chroma[1]
+        chroma = data[h:].reshape(2, h // 2, w // 2)
+        return data[:h], chroma[0], chroma[1]
 
     def set_rgb(self, rgb: np.ndarray) -> None:
         cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420, dst=self.data)
@@ -58,12 +85,15 @@ class Canvas:
         rgb = cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420)
         yield rgb, left, top
         back = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        if self._drawn is not None:
+            self._drawn.append((top, bottom, left, right))
         y[top:bottom, left:right] = back[:height]
         u[cy, cx] = back[height : height + height // 4].reshape(height // 2, width // 2)
         v[cy, cx] = back[height + height // 4 :].reshape(height // 2, width // 2)
 
     def fade(self, level: float) -> None:
         """Towards black (luma 16, neutral chroma) by `level` (1: unchanged)."""
+        self._drawn = None
         y, u, v = self.planes
         cv2.convertScaleAbs(y, dst=y, alpha=level, beta=16 * (1 - level))
         for plane in (u, v):

@@ -3,15 +3,26 @@
 The default backend (`camera`) renders every frame in-process, mouths and subtitles drawn on;
 a video model (`diffusers`) generates RGB frames. Where the lipsync backend works on real frames
 (a lip-sync model: there are no drawn mouths to move), the frames go through it first, then the
-subtitles and the fade are drawn on. The frames are streamed into FFmpeg, split into the pieces
-the assembler joins (see timeline.py): `head.mp4`, `segment.mp4`, `tail.mp4`. This is the one place
-where a scene's picture is encoded: every scene is encoded once, whichever backends made it.
+subtitles and the fade are drawn on. This is the one place where a scene's picture is encoded:
+every scene is encoded once, whichever backends made it.
+
+The frames are streamed into FFmpeg in pieces, listed in order in `animation.json`: the head (the
+first frames, which the transition into the scene blends over), the body cut where the dialogue
+moves on, and the tail (which the transition out of it blends away); the assembler joins the
+body's pieces as they are. Each piece is named after what its frames are made of, frame by frame
+(the camera's place, the mouths' openings, the subtitle, the fade, and the picture, the move and
+the encoder's settings they share). A drawn scene asked again keeps every piece whose frames are
+the same, wherever they now fall: a line said longer moves the frames after it, unchanged, so an
+edited line encodes its own stretch of the scene and nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -33,7 +44,11 @@ from .interface import AnimateRequest
 UNMOVED = Transform(1.0, 0.0, 0.0)
 
 NAME = "animate"
-PIECES = ("head.mp4", "segment.mp4", "tail.mp4")
+PIECES_DIR = "pieces"
+# Within one speech, a sentence this long after the camera last moved is a beat of its own.
+LONG_SPEECH_BEAT = 4.0
+# The body is not cut closer than this to a cut before it: each piece starts with a key frame.
+MIN_PIECE_SECONDS = 1.0
 
 
 def _handovers(job: Job) -> tuple[timeline.Handover, timeline.Handover]:
@@ -44,13 +59,11 @@ def _handovers(job: Job) -> tuple[timeline.Handover, timeline.Handover]:
     )
 
 
-def inputs(job: Job) -> dict[str, Any]:
-    into, out = _handovers(job)
+def _shared(job: Job) -> dict[str, Any]:
+    """What every frame of the scene is made of: the picture, the move, the encoder's settings."""
     return {
         **backends.identity(NAME, job.settings),
         "image": job.fingerprint_of("image", job.scene_name),
-        "lipsync": job.fingerprint_of("lipsync", job.scene_name),
-        "voice": job.fingerprint_of("voice", job.scene_name),
         "motion": job.scene.motion_prompt,
         "video": [
             job.settings.video.width,
@@ -59,32 +72,43 @@ def inputs(job: Job) -> dict[str, Any]:
             job.settings.video.crf,
             job.settings.video.preset,
         ],
-        "handover": [into.seconds, out.kind, out.seconds],
         # How burned-in subtitles look is in the frames; the soft track's style is not.
         "burn_in": job.settings.subtitles if job.settings.subtitles.burn_in else False,
     }
 
 
-def outputs(job: Job) -> list[Path]:
+def inputs(job: Job) -> dict[str, Any]:
     into, out = _handovers(job)
-    names = ["segment.mp4"]
-    if into.seconds:
-        names.insert(0, "head.mp4")
-    if out.seconds:
-        names.append("tail.mp4")
-    return [job.out_dir / n for n in names]
+    return {
+        **_shared(job),
+        "lipsync": job.fingerprint_of("lipsync", job.scene_name),
+        "voice": job.fingerprint_of("voice", job.scene_name),
+        "handover": [into.seconds, out.kind, out.seconds],
+    }
 
 
-def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> Overlay:
+def outputs(job: Job) -> list[Path]:
+    return [job.out_dir / timeline.PIECES, *(job.out_dir / p.file for p in timeline.pieces(job.out_dir))]
+
+
+# -- what is drawn on the frames ------------------------------------------------------------------------
+
+# An overlay, and what it draws on frame i as a value (equal values: the same drawing).
+Drawing = tuple[Overlay, Callable[[int], Any]]
+
+
+def _mouths(job: Job, figures: list[dict[str, Any]]) -> Drawing:
     tracks: dict[str, list[float]] = fsutil.read_json(job.out_dir / "mouths.json", {}).get("tracks", {})
     speaking = [f for f in figures if f["character"] in tracks]
+
+    def opening(figure: dict[str, Any], index: int) -> float:
+        track = tracks[figure["character"]]
+        return track[index] if index < len(track) else 0.0
 
     def draw(canvas: Canvas, index: int, where: Transform) -> None:
         zoom = where.scale
         for figure in speaking:
-            track = tracks[figure["character"]]
-            opening = track[index] if index < len(track) else 0.0
-            if opening <= 0.0:
+            if (amount := opening(figure, index)) <= 0.0:
                 continue  # a closed mouth is already in the picture
             m = figure["mouth"]
             x, y = where.point(m["x"], m["y"])
@@ -92,43 +116,99 @@ def _mouth_overlay(job: Job, figures: list[dict[str, Any]]) -> Overlay:
             # The patch covers the skin-coloured ground draw_mouth paints around a wide-open mouth.
             with canvas.patch(x - 1.5 * w, y - 1.5 * h, x + 1.5 * w, y + 2.5 * h) as (rgb, left, top):
                 moved = {"x": x - left, "y": y - top, "width": w, "height": h}
-                draw_mouth(rgb, moved, opening, figure.get("skin", "#e0b090"))
+                draw_mouth(rgb, moved, amount, figure.get("skin", "#e0b090"))
 
-    return draw
+    return draw, lambda index: [opening(f, index) for f in speaking]
 
 
-def _subtitle_overlay(job: Job) -> Overlay:
+def _subtitles(job: Job) -> Drawing:
     """The scene's subtitles drawn into its frames, cut into cues exactly as in the .srt."""
     video = job.settings.video
     look = subtitles.Look.of(job.settings)
     cues = []
     for part in subtitles.from_voice(fsutil.read_json(job.out_dir / "voice" / "cues.json")["cues"], look):
         picture, at = subtitles.caption(part.text, look)
-        cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at))
+        cues.append((round(part.start * video.fps), round(part.end * video.fps), picture, at, part.text))
 
     def draw(canvas: Canvas, index: int, _: Transform) -> None:
-        for first, last, picture, (x, y) in cues:
+        for first, last, picture, (x, y), _text in cues:
             if first <= index < last:
                 h, w = picture.shape[:2]
                 with canvas.patch(x, y, x + w, y + h) as (rgb, left, top):
                     subtitles.draw(rgb, picture, (x - left, y - top))
 
-    return draw
+    return draw, lambda index: [text for first, last, _, _, text in cues if first <= index < last]
+
+
+# -- where the scene is cut into pieces ---------------------------------------------------------------
+
+
+def beats(cues: list[dict[str, Any]], fps: int) -> tuple[int, ...]:
+    """The frames where the dialogue moves on: each line's first, and a sentence of a long speech
+    that starts LONG_SPEECH_BEAT or more after the last beat (a dual-dialogue line starts with the
+    line it is spoken over, and is none)."""
+    out: list[int] = []
+    line = None
+    for cue in cues:
+        frame = round(cue["start"] * fps)
+        if cue["line"] != line:
+            line = cue["line"]
+            if not out or frame > out[-1]:
+                out.append(frame)
+        elif frame - out[-1] >= LONG_SPEECH_BEAT * fps:
+            out.append(frame)
+    return tuple(out)
+
+
+def plan(total: int, head: int, tail: int, beats: tuple[int, ...], fps: int) -> list[tuple[str, int, int]]:
+    """(role, first, stop) of each piece: the head, the body cut at the beats, the tail.
+
+    Whether a beat is a cut depends only on it and the beat before, so a change to one line moves
+    the cuts after it without changing which beats they are.
+    """
+    shortest = round(MIN_PIECE_SECONDS * fps)
+    cuts = [
+        b
+        for before, b in zip((head, *beats), beats, strict=False)
+        if b - before >= shortest and head < b <= total - tail - shortest
+    ]
+    bounds = [head, *cuts, total - tail]
+    out = [("head", 0, head)] if head else []
+    out += [("body", a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    out += [("tail", total - tail, total)] if tail else []
+    return out
+
+
+def _named(
+    spans: list[tuple[str, int, int]], shared: dict[str, Any], frame: Callable[[int], Any] | None
+) -> list[timeline.Piece]:
+    """Each piece named after what its frames are made of (`frame(i)`: what frame i is, beside what
+    every frame shares), or, for frames that cannot be told apart so (a video model's), after
+    everything the scene's animation is made of and where the piece lies in it."""
+    out = []
+    for role, first, stop in spans:
+        made_of = [frame(i) for i in range(first, stop)] if frame else [first, stop]
+        blob = json.dumps([shared, made_of], sort_keys=True, default=str, ensure_ascii=True)
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
+        out.append(timeline.Piece(role, first, stop, f"{PIECES_DIR}/{role}-{digest}.mp4"))
+    return out
+
+
+# -- the step ------------------------------------------------------------------------------------------
 
 
 def run(job: Job) -> None:
     video = job.settings.video
     into, out = _handovers(job)
-    total = frame_count(fsutil.read_json(job.out_dir / "voice" / "cues.json")["duration"], video.fps)
-    head = round(into.seconds * video.fps)
-    tail = round(out.seconds * video.fps)
+    cues = fsutil.read_json(job.out_dir / "voice" / "cues.json")
+    total = frame_count(cues["duration"], video.fps)
     figures = fsutil.read_json(job.out_dir / "figures.json", {"figures": []})["figures"]
-    overlays = [_mouth_overlay(job, figures)]
+    drawings = [_mouths(job, figures)]
     if job.settings.subtitles.burn_in:
-        overlays.append(_subtitle_overlay(job))
+        drawings.append(_subtitles(job))
 
     def overlay(canvas: Canvas, index: int, where: Transform) -> None:
-        for draw in overlays:
+        for draw, _ in drawings:
             draw(canvas, index, where)
 
     request = AnimateRequest(
@@ -141,31 +221,75 @@ def run(job: Job) -> None:
         frames=total,
         overlay=overlay,
         fade_out=round(1.2 * video.fps) if out.kind == "end" else 0,
+        beats=beats(cues["cues"], video.fps),
     )
-    for name in PIECES:  # pieces a different handover left behind would be joined by mistake
-        (job.out_dir / name).unlink(missing_ok=True)
-    pieces = [
-        (job.out_dir / "head.mp4", head),
-        (job.out_dir / "segment.mp4", total - head - tail),
-        (job.out_dir / "tail.mp4", tail),
-    ]
+    spans = plan(
+        total, round(into.seconds * video.fps), round(out.seconds * video.fps), request.beats, video.fps
+    )
     synced = lipsync.on_frames(job.settings)  # a lip-sync model works on these frames
+    folder = job.out_dir / PIECES_DIR
+    folder.mkdir(exist_ok=True)
+    for stale in folder.glob(".*"):  # the temporaries of an attempt that was killed
+        stale.unlink()
     with backends.use(NAME, job.settings) as backend:
-        # At a lower CPU priority (the scene's tens of seconds of x264): the short steps beside it,
-        # the first look among them, are not slowed by it (the preview: 2.0 s beside one, 1.4 s now).
-        if not hasattr(backend, "clip") and not synced:  # the fast path: drawn, mouths and all
-            encode(pieces, iter(backend.frames(request)), video, background=True)
-            return
-        frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
-        if synced:
-            # Closed as soon as the encoder has its frames: the model says what it did, in this step.
-            with (
-                backends.use(lipsync.NAME, job.settings) as lips,
-                closing(lips.sync(frames, lipsync.request(job))) as redrawn,
-            ):
-                encode(pieces, _finished(redrawn, request), video, background=True)
+        drawn = hasattr(backend, "places") and not synced
+        if drawn:  # the fast path: drawn, mouths and all, any stretch on its own
+            places = backend.places(request)
+
+            def frame(i: int) -> Any:
+                return [
+                    places[i],
+                    [what(i) for _, what in drawings],
+                    fade_level(i, total, 0, request.fade_out),
+                ]
+
+            made = _named(spans, _shared(job), frame)
+            _encode_missing(job, made, lambda span: backend.frames(request, span))
         else:
-            encode(pieces, _finished(frames, request), video, background=True)
+            made = _named(spans, inputs(job), None)
+            _encode_all(job, made, backend, request, synced)
+    fsutil.write_json(
+        job.out_dir / timeline.PIECES,
+        {"fps": video.fps, "frames": total, "pieces": [dataclasses.asdict(p) for p in made]},
+    )
+    listed = {job.out_dir / p.file for p in made}
+    for old in folder.iterdir():  # pieces of earlier versions of the scene
+        if old not in listed:
+            old.unlink()
+
+
+def _encode_missing(
+    job: Job, made: list[timeline.Piece], frames: Callable[[tuple[int, int]], Iterator[np.ndarray]]
+) -> None:
+    """Encode the pieces that are not there yet, each stretch of them from one stream of frames."""
+    video = job.settings.video
+    missing = [p for p in made if not (job.out_dir / p.file).exists()]
+    while missing:
+        run = [missing.pop(0)]
+        while missing and missing[0].first == run[-1].stop:
+            run.append(missing.pop(0))
+        stream = frames((run[0].first, run[-1].stop))
+        # At a lower CPU priority (the scene's seconds of x264): the short steps beside it, the first
+        # look among them, are not slowed by it (the preview: 2.0 s beside one, 1.4 s then).
+        encode([(job.out_dir / p.file, p.stop - p.first) for p in run], iter(stream), video, background=True)
+
+
+def _encode_all(
+    job: Job, made: list[timeline.Piece], backend: Any, request: AnimateRequest, synced: bool
+) -> None:
+    """A video model's frames (or a drawn camera's with a lip-sync model on them), made in one go."""
+    video = job.settings.video
+    targets = [(job.out_dir / p.file, p.stop - p.first) for p in made]
+    frames = backend.clip(request) if hasattr(backend, "clip") else _as_rgb(backend, request)
+    if synced:
+        # Closed as soon as the encoder has its frames: the model says what it did, in this step.
+        with (
+            backends.use(lipsync.NAME, job.settings) as lips,
+            closing(lips.sync(frames, lipsync.request(job))) as redrawn,
+        ):
+            encode(targets, _finished(redrawn, request), video, background=True)
+    else:
+        encode(targets, _finished(frames, request), video, background=True)
 
 
 def _as_rgb(backend: Any, req: AnimateRequest) -> Iterator[np.ndarray]:

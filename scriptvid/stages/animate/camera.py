@@ -19,14 +19,28 @@ class CameraBackend(Backend):
     NAME = "camera"
     settings: CameraSettings
 
-    def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
+    def frames(self, req: AnimateRequest, span: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
         figures = fsutil.read_json(req.folder / "figures.json", {"figures": []})["figures"]
         background = req.folder / "background.png"
         layers = camera.Layers.load(
             background if background.exists() else req.folder / "image.png", req.folder / "figures.png"
         )
         move = camera.plan(req.motion, _focus(figures, *req.size)).scaled(self.settings.strength)
-        return camera.frames(layers, move, req.size, req.frames, overlay=req.overlay, fade_out=req.fade_out)
+        return camera.frames(
+            layers,
+            move,
+            req.size,
+            req.frames,
+            fps=req.fps,
+            beats=req.beats,
+            span=span,
+            overlay=req.overlay,
+            fade_out=req.fade_out,
+        )
+
+    def places(self, req: AnimateRequest) -> list[float]:
+        """The camera's progress along its move at each frame (the move itself is the scene's)."""
+        return [camera.progress(i, req.frames, req.fps, req.beats) for i in range(req.frames)]
 
 
 def _focus(figures: list[dict[str, Any]], w: int, h: int) -> tuple[float, float]:

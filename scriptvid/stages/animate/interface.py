@@ -23,14 +23,24 @@ class AnimateRequest:
     frames: int
     overlay: Overlay  # drawn on each finished frame (moving mouths, subtitles), told where the figures are
     fade_out: int  # frames of fade to black at the end (the film's last scene)
+    # Frames where the dialogue moves on (each line; a sentence well into a long speech): where a
+    # drawn camera reframes. Empty: the scene has no dialogue.
+    beats: tuple[int, ...] = ()
 
 
 class Backend(Protocol):
-    """A backend that draws its frames (the camera): fast, straight into the encoder's format."""
+    """A backend that draws its frames (the camera): fast, straight into the encoder's format, and
+    any stretch of them on its own, so that an edit redraws only the frames it changed."""
 
-    def frames(self, req: AnimateRequest) -> Iterator[np.ndarray]:
-        """Exactly `req.frames` frames of `req.size` in I420 (a `video.canvas.Canvas` holds one),
-        each drawn over by `req.overlay` and faded by `req.fade_out` before it is yielded."""
+    def frames(self, req: AnimateRequest, span: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+        """Frames first..stop-1 of the scene's `req.frames` (`span`; all of them without one), of
+        `req.size` in I420 (a `video.canvas.Canvas` holds one), each drawn over by `req.overlay` and
+        faded by `req.fade_out` before it is yielded."""
+        ...
+
+    def places(self, req: AnimateRequest) -> list[float]:
+        """Where each frame's picture is, as a number: two frames of the same place, with the same
+        overlays drawn on, are the same frame (see animate's pieces)."""
         ...
 
 

@@ -30,10 +30,12 @@ class MouthsBackend(Backend):
                     rms = float(np.sqrt(np.mean(window.astype(np.float64) ** 2)))
                     db = 20 * math.log10(max(rms, 1e-6))
                     out[f] = min(max((db - closed) / max(wide - closed, 1e-3), 0.0), 1.0)
-        # Open fast, close a little slower, as a mouth does.
+        # Open fast, close a little slower, as a mouth does. A mouth that has closed is closed
+        # exactly, so that a line's openings are the same wherever the line falls in the scene.
         eased = np.zeros_like(out)
         level = 0.0
         for i, target in enumerate(out):
             level += (float(target) - level) * (0.75 if target > level else 0.5)
-            eased[i] = level if level > 0.02 else 0.0
+            level = level if level > 0.02 else 0.0
+            eased[i] = level
         return [round(float(x), 3) for x in eased]

@@ -145,7 +145,10 @@ def run(job: Job) -> None:
 
     pieces: list[tuple[float, np.ndarray]] = []
     cues: list[dict[str, Any]] = []
-    cursor = timing.scene_lead
+    fps = job.settings.video.fps
+    # Each line starts on a frame: a line said longer then moves the lines after it by whole frames,
+    # and their frames are the ones they were (see animate's pieces).
+    cursor = _on_frame(timing.scene_lead, fps)
     line_start = cursor
     for index, line in enumerate(spoken_lines(job)):
         profile = delivery(profiles[line.character], line.parenthetical)
@@ -172,14 +175,13 @@ def run(job: Job) -> None:
                 }
             )
             at = end + 0.12  # a breath between sentences
-        cursor = max(cursor, at - 0.12 + timing.line_pause)
+        cursor = _on_frame(max(cursor, at - 0.12 + timing.line_pause), fps)
 
     speech_end = max((c["end"] for c in cues), default=0.0)
     duration = max(speech_end + timing.scene_tail, timing.min_scene) if cues else reading_time(job)
     if job.scene.duration is not None:
         duration = max(job.scene.duration, speech_end + 0.2, timing.min_scene)
-    fps = job.settings.video.fps
-    duration = math.ceil(duration * fps - 1e-6) / fps  # whole frames, so picture and sound agree
+    duration = _on_frame(duration, fps)  # whole frames, so picture and sound agree
 
     track = np.zeros(round(duration * rate), dtype=np.float32)
     for at, audio in pieces:
@@ -194,6 +196,11 @@ def run(job: Job) -> None:
     for stale in said.glob("*.f32"):  # sentences the scene no longer says
         if stale not in kept:
             stale.unlink()
+
+
+def _on_frame(seconds: float, fps: int) -> float:
+    """`seconds`, rounded up to the start of a frame."""
+    return math.ceil(seconds * fps - 1e-6) / fps
 
 
 def _speakers(job: Job) -> set[str]:
