@@ -648,7 +648,7 @@ def moviepy_available() -> bool:
 
 def scene_clip_paths(project: Path, name: str) -> list[Path]:
     folder = project / "scenes" / name
-    return [p for p in (folder / "head.mp4", folder / "segment.mp4", folder / "tail.mp4") if p.exists()]
+    return [folder / p.file for p in timeline.pieces(folder)]
 
 
 def title_paths(project: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scriptvid import timeline
 from scriptvid.pipeline import STEPS
 
 from conftest import REPO, Daemon, ffprobe, project_status, wait_for
@@ -89,6 +90,7 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     first_look = (root / "outbox" / "lighthouse.preview.mp4").read_bytes()
     said_before = {p.name for p in (edited / "voice" / "said").iterdir()}
     length_before = json.loads((edited / "voice" / "cues.json").read_text())["duration"]
+    pieces_before = timeline.pieces(edited)
     saved = time.monotonic()
     text = scene_yaml.read_text().replace("write something worth finding", "leave something worth finding")
     save_like_an_editor(scene_yaml, text)
@@ -101,14 +103,29 @@ def test_editing_a_scene_redoes_that_scene_and_replaces_the_film(daemon: Daemon)
     assert st2["renders"] == 2
     assert st2["reason"] == f"edited scenes/{edited.name}/scene.yaml"
     redone = stage_events(project, mark)
-    # What the edit must redo, derived from what it changed: the edited scene's voice, mouths,
-    # picture and the blend into it (and into the next scene, if there is one); the score only if
-    # the scene's length changed (to the frame); the sound, the assembly and the outbox always.
-    # Nothing of the other scenes.
+    # What the edit must redo, derived from what it changed: the edited scene's voice, mouths and
+    # picture; the blend into it if its first frames changed, and the blend into the next scene if
+    # its last frames did; the score only if the scene's length changed (to the frame); the sound,
+    # the assembly and the outbox always. Nothing of the other scenes.
     length_after = json.loads((edited / "voice" / "cues.json").read_text())["duration"]
-    expected = {(edited.name, s) for s in ("voice", "lipsync", "animate", "transition")}
-    if edited != scenes[-1]:
+    pieces_after = timeline.pieces(edited)
+    expected = {(edited.name, s) for s in ("voice", "lipsync", "animate")}
+
+    def changed(role: str) -> bool:
+        return [p.file for p in pieces_before if p.role == role] != [
+            p.file for p in pieces_after if p.role == role
+        ]
+
+    if changed("head"):
+        expected.add((edited.name, "transition"))
+    if edited != scenes[-1] and changed("tail"):
         expected.add((scenes[scenes.index(edited) + 1].name, "transition"))
+    # The line edited is the scene's last: the pieces before it are kept as they were.
+    kept = [p.file for p in pieces_after if p in pieces_before]
+    assert kept and all((edited / f).exists() for f in kept), (pieces_before, pieces_after)
+    assert [p for p in pieces_before if p.role == "body"][:-1] == [
+        p for p in pieces_after if p.role == "body"
+    ][:-1]
     if length_after != length_before:
         expected.add(("", "music"))
     expected.add(("", "mix"))

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 import yaml
 
+from scriptvid import timeline
 from scriptvid.project import Root
 from scriptvid.runner import make_job
 from scriptvid.stages.voice import film_cast
 from scriptvid.stages.voice.profile import cast
+from scriptvid.video import camera
 
 from conftest import REPO, ffprobe
 
@@ -267,12 +269,85 @@ def test_an_edited_scene_redoes_only_what_the_edit_affects(still_camera_film: Pa
     assert redone == [(first, "animate"), (first, "transition"), ("", "assemble"), ("", "publish")]
 
 
+@pytest.fixture(scope="module")
+def edited_line_film(film: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The film before and after its second scene's middle line was made longer (saved by a person),
+    rendered again by the pipeline itself."""
+    from huey import MemoryHuey
+
+    from scriptvid import log
+    from scriptvid.ledger import Ledger
+    from scriptvid.pipeline import STEPS, Pipeline
+
+    log.setup()
+    root = tmp_path_factory.mktemp("line") / "root"
+    shutil.copytree(film.parents[1], root)
+    project = root / "projects" / film.name
+    scene_yaml = scene_dirs(project)[1] / "scene.yaml"
+    text = scene_yaml.read_text()
+    assert "Who is there? Show yourself!" in text
+    scene_yaml.write_text(text.replace("Show yourself!", "Show yourself, whoever you are, and say why!"))
+    queues = {pool: MemoryHuey(f"line-{pool}", immediate=True) for pool in ("cpu", "gpu")}
+    Pipeline(Root(root), Ledger.open(root, "", STEPS), queues).start(film.name, reason="test edit")
+    return film, project
+
+
+def test_an_edited_line_encodes_its_own_stretch_and_keeps_the_rest(
+    edited_line_film: tuple[Path, Path],
+) -> None:
+    before, after = (scene_dirs(p)[1] for p in edited_line_film)
+    old, new = timeline.pieces(before), timeline.pieces(after)
+    old_cues = json.loads((before / "voice" / "cues.json").read_text())["cues"]
+    new_cues = json.loads((after / "voice" / "cues.json").read_text())["cues"]
+    edited = next(c for c in new_cues if c["character"] == "OWEN")
+    # The line is longer by whole frames, and everything after it moved by as much.
+    shift = round((new_cues[-1]["start"] - old_cues[-1]["start"]) * FPS)
+    assert shift > 10
+    assert abs(new_cues[-1]["start"] - old_cues[-1]["start"] - shift / FPS) < 0.002
+    # The pieces before the line and after it are the same files, not written again; only the stretch
+    # of the edited line is new.
+    kept = [p for p in new if p.file in {q.file for q in old}]
+    made = [p for p in new if p not in kept]
+    assert len(made) == 1 and made[0].role == "body", new
+    assert made[0].first <= round(edited["start"] * FPS) < made[0].stop
+    # (The scene opens with a cut, and fades out into the next: no head, a tail.)
+    assert [p.role for p in kept] == ["body", "body", "tail"], new
+    assert kept[0].stop == made[0].first and made[0].stop == kept[1].first
+    for piece in kept:
+        was = next(q for q in old if q.file == piece.file)
+        assert (piece.first - was.first, piece.stop - was.stop) in ((0, 0), (shift, shift))
+        assert (after / piece.file).stat().st_mtime == (before / piece.file).stat().st_mtime
+    # Nothing else of the picture was made again: no blend, no other scene.
+    events = [
+        json.loads(line) for line in (edited_line_film[1] / "logs" / "events.jsonl").read_text().splitlines()
+    ]
+    last_run = events[max(i for i, e in enumerate(events) if e["event"] == "project queued") :]
+    redone = {(e["scene"], e["stage"]) for e in last_run if e["event"] == "stage finished"}
+    assert redone == {
+        (after.name, "voice"),
+        (after.name, "lipsync"),
+        (after.name, "animate"),
+        ("", "preview"),
+        ("", "music"),
+        ("", "mix"),
+        ("", "assemble"),
+        ("", "publish"),
+    }
+    # The new film is longer by the shift, shows every frame of the scene and says the new line.
+    film = mp4(edited_line_film[1])
+    duration = float(ffprobe(film)["format"]["duration"])
+    assert abs(duration - float(ffprobe(mp4(edited_line_film[0]))["format"]["duration"]) - shift / FPS) < 0.05
+    frames = sum(p.stop - p.first for p in new)
+    assert frames == camera.frame_count(
+        json.loads((after / "voice" / "cues.json").read_text())["duration"], FPS
+    )
+    assert "whoever you are" in (film.parent / f"{film.stem}.srt").read_text().replace("\n", " ")
+
+
 def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -> None:
     """While a character speaks, the opening of their mouth follows their voice; silent, it rests."""
     folder = scene_dirs(still_camera_film)[0]
-    frames = np.concatenate(
-        [decode_frames(folder / p) for p in ("head.mp4", "segment.mp4", "tail.mp4") if (folder / p).exists()]
-    )
+    frames = np.concatenate([decode_frames(folder / p.file) for p in timeline.pieces(folder)])
     figures = {f["character"]: f for f in json.loads((folder / "figures.json").read_text())["figures"]}
     track = decode_audio(folder / "voice" / "track.wav")
     cues = json.loads((folder / "voice" / "cues.json").read_text())["cues"]
@@ -484,15 +559,26 @@ def test_a_film_for_phones_is_composed_upright_with_subtitles_in_the_safe_area(t
     # The burned-in box: black where the frame before the first line (no subtitle yet) was not.
     scene = scene_dirs(tmp_path / "projects" / "upright")[0]
     cues = json.loads((scene / "voice" / "cues.json").read_text())["cues"]
-    head = float(ffprobe(scene / "head.mp4")["format"]["duration"]) if (scene / "head.mp4").exists() else 0.0
 
     def frame_at(seconds: float) -> np.ndarray:
-        """The scene's own frame (its head, then its segment) at this time of the scene."""
-        piece, at = (
-            (scene / "head.mp4", seconds) if seconds < head else (scene / "segment.mp4", seconds - head)
-        )
+        """The scene's own frame at this time of the scene, from the piece that holds it."""
+        fps = json.loads((scene / timeline.PIECES).read_text())["fps"]
+        index = round(seconds * fps)
+        piece = next(p for p in timeline.pieces(scene) if p.first <= index < p.stop)
+        at = (index - piece.first) / fps
         raw = subprocess.run(
-            ["ffmpeg", "-v", "error", "-ss", f"{at:.3f}", "-i", str(piece), "-frames:v", "1", *RAW_RGB],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-ss",
+                f"{at:.3f}",
+                "-i",
+                str(scene / piece.file),
+                "-frames:v",
+                "1",
+                *RAW_RGB,
+            ],
             check=True,
             capture_output=True,
         ).stdout

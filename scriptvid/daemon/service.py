@@ -97,11 +97,19 @@ class Service:
         self.ledger.on_change = self.page.changed
         watch = settings.watch
         self.polls = should_poll(root.inbox, watch.poll), should_poll(root.projects, watch.poll)
+        # Set by the watchers when a person did something, and when the daemon is asked to stop: the
+        # loop looks at once instead of at its next tick.
+        self.wake = threading.Event()
         self.watcher = InboxWatcher(
-            root.inbox, watch.stable_seconds, self.polls[0], watch.poll_interval, watch.renamed_seconds
+            root.inbox,
+            watch.stable_seconds,
+            self.polls[0],
+            watch.poll_interval,
+            watch.renamed_seconds,
+            self.wake,
         )
         self.projects_watcher = ProjectsWatcher(
-            root.projects, SETTLE_SECONDS, self.polls[1], watch.poll_interval
+            root.projects, SETTLE_SECONDS, self.polls[1], watch.poll_interval, self.wake
         )
         self.stop_requested = threading.Event()
         self._reported: set[Path] = set()  # lone sidecars already reported
@@ -140,7 +148,11 @@ class Service:
         )
         looked = time.monotonic()
         try:
-            while not self.stop_requested.wait(TICK):
+            while not self.stop_requested.is_set():
+                self.wake.wait(TICK)
+                self.wake.clear()
+                if self.stop_requested.is_set():
+                    break
                 try:
                     self.tick()
                     self.page.tick()
@@ -167,6 +179,7 @@ class Service:
 
     def _on_signal(self, signum: int, _: Any) -> None:
         self.stop_requested.set()
+        self.wake.set()
 
     def recover(self) -> None:
         """What the ledger holds that no live worker has is handed out again: the steps of workers

@@ -94,10 +94,15 @@ class _FolderWatcher(FileSystemEventHandler):
 
     recursive = False
 
-    def __init__(self, folder: Path, poll: bool, poll_interval: float) -> None:
+    def __init__(
+        self, folder: Path, poll: bool, poll_interval: float, wake: threading.Event | None = None
+    ) -> None:
         self.folder = folder
         self._observer: Any = PollingObserver(timeout=poll_interval) if poll else Observer()
         self._identity: tuple[int, int] | None = None  # (device, inode) of the folder being watched
+        # Set when something a person did arrives, so that the main loop looks at once rather than
+        # at its next tick.
+        self.wake = wake or threading.Event()
 
     def start(self) -> None:
         self._observer.start()
@@ -156,8 +161,9 @@ class InboxWatcher(_FolderWatcher):
         poll: bool,
         poll_interval: float,
         renamed_seconds: float | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
-        super().__init__(inbox, poll, poll_interval)
+        super().__init__(inbox, poll, poll_interval, wake)
         self.inbox = inbox
         self.stable_seconds = stable_seconds
         renamed = stable_seconds if renamed_seconds is None else renamed_seconds
@@ -184,6 +190,7 @@ class InboxWatcher(_FolderWatcher):
                         self._renamed.add(path)
                     else:  # written (or renamed away) since: it waits as any file does
                         self._renamed.discard(path)
+                self.wake.set()
 
     # -- main loop -------------------------------------------------------------------------
 
@@ -258,26 +265,41 @@ class ProjectsWatcher(_FolderWatcher):
 
     Like the inbox watcher it only notes what changed; the main loop decides, once a file has been
     quiet for `settle_seconds` (an editor's save is often several writes), what the change means.
+    A file renamed into place (an editor's atomic save: it wrote a temporary name) and a CANCEL
+    (whatever it holds) need no settling: they are acted on at once.
     """
 
     recursive = True
 
-    def __init__(self, projects: Path, settle_seconds: float, poll: bool, poll_interval: float) -> None:
-        super().__init__(projects, poll, poll_interval)
+    def __init__(
+        self,
+        projects: Path,
+        settle_seconds: float,
+        poll: bool,
+        poll_interval: float,
+        wake: threading.Event | None = None,
+    ) -> None:
+        super().__init__(projects, poll, poll_interval, wake)
         self.projects = projects
         self.settle_seconds = settle_seconds
         self._lock = threading.Lock()
-        self._changed: dict[Path, float] = {}
+        self._changed: dict[Path, tuple[float, bool]] = {}  # when, and whether it is whole then
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         # Folder events count too: a CANCEL may be a folder, and so may be what a person put in a
         # YAML file's place.
         if event.event_type in _READ_ONLY_EVENTS:
             return
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
-            if raw and Path(os.fsdecode(raw)).name in CONTROL_FILES:
-                with self._lock:
-                    self._changed[Path(os.fsdecode(raw))] = time.monotonic()
+        dest = getattr(event, "dest_path", "")
+        for raw in (event.src_path, dest):
+            path = Path(os.fsdecode(raw)) if raw else None
+            if path is None or path.name not in CONTROL_FILES:
+                continue
+            whole = (event.event_type == "moved" and raw == dest) or path.name == "CANCEL"
+            with self._lock:
+                self._changed[path] = (time.monotonic(), whole)
+            if path.name != "status.json":  # ours, written all the time; a person's change to it can wait
+                self.wake.set()
 
     def start(self) -> None:
         self.projects.mkdir(parents=True, exist_ok=True)
@@ -288,8 +310,8 @@ class ProjectsWatcher(_FolderWatcher):
         now = time.monotonic() if now is None else now
         out: dict[str, list[Path]] = {}
         with self._lock:
-            for path, when in list(self._changed.items()):
-                if now - when < self.settle_seconds:
+            for path, (when, whole) in list(self._changed.items()):
+                if now - when < self.settle_seconds and not whole:
                     continue
                 del self._changed[path]
                 try:

@@ -57,29 +57,35 @@ def run(job: Job) -> None:
     script = fsutil.read_json(job.project.path / "script.json", {})
 
     sound = job.project.sound_file  # made while the scenes were animated
-    # The picture and the contact sheet need nothing of each other: while one waits on FFmpeg the
-    # other uses the second core, which the scenes no longer need.
-    video, _ = _side_by_side(
-        lambda: _video(job, layout),
-        lambda: contact_sheet.render(
-            _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
-        ),
-    )
     look = subtitles.Look.of(job.settings)
     cues = _subtitle_cues(job, layout, look)
     fsutil.write_text(render / "film.srt", subtitles.srt(cues))
     # The soft track is made from the same cues with the film's subtitle style (see subtitles.ass).
     fsutil.write_text(render / "film.ass", subtitles.ass(cues, look))
     fsutil.write_text(render / "chapters.txt", _chapters(layout, script.get("title", "")))
+    _list_pieces(job, layout)
+    # The film and the contact sheet need nothing of each other: while one waits on FFmpeg the other
+    # uses the second core, which the scenes no longer need.
+    _side_by_side(
+        lambda: _join(job, layout, sound, bool(cues), script.get("title", "")),
+        lambda: contact_sheet.render(
+            _panels(job, layout), script.get("title", ""), job.project.storyboard, render / "thumbnails"
+        ),
+    )
 
-    # Picture and sound are copied as they are; burned-in subtitles were drawn when each scene was
-    # rendered, the soft ones are a track of their own.
-    args = [*media.FFMPEG, "-i", str(video), "-i", str(sound), "-f", "ffmetadata", "-i", "chapters.txt"]
-    args += ["-i", "film.ass"] if cues else []
+
+def _join(job: Job, layout: timeline.Layout, sound: Path, subtitled: bool, title: str) -> None:
+    """The pieces of the picture joined as they are, with the sound, the chapters and the subtitles,
+    in one pass: burned-in subtitles were drawn when each scene was rendered, the soft ones are a
+    track of their own."""
+    render = job.project.render_dir
+    args = [*media.FFMPEG, *("-f", "concat", "-safe", "0", "-i", "pieces.ffconcat")]
+    args += ["-i", str(sound), "-f", "ffmetadata", "-i", "chapters.txt"]
+    args += ["-i", "film.ass"] if subtitled else []
     args += ["-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2"]
-    args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if cues else []
+    args += ["-map", "3:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] if subtitled else []
     args += ["-c:v", "copy", "-c:a", "copy"]
-    args += ["-metadata", f"title={script.get('title', '')}", "-movflags", "+faststart"]
+    args += ["-metadata", f"title={title}", "-movflags", "+faststart"]
     args += ["-t", f"{layout.duration:.3f}"]
     with fsutil.atomic_path(render / "final.mp4", ".mp4") as tmp:
         proc.run([*args, str(tmp)], cwd=render)
@@ -112,34 +118,16 @@ def _side_by_side(*jobs: Callable[[], Any]) -> list[Any]:
 # -- picture --------------------------------------------------------------------------------------
 
 
-def _video(job: Job, layout: timeline.Layout) -> Path:
-    """The film's picture, joined from the pieces without encoding them again."""
-    render = job.project.render_dir
+def _list_pieces(job: Job, layout: timeline.Layout) -> None:
+    """The film's picture as FFmpeg's concat demuxer reads it: the title card, then each scene's
+    blend into it and its body's pieces, joined without encoding them again."""
     order: list[Path] = [job.project.title_card]
     for placement in layout.scenes:
         if placement.into.seconds:
             order.append(job.project.into_file(placement.name))
         order += timeline.body(job.project.scenes_dir / placement.name)
     listing = "ffconcat version 1.0\n" + "".join(f"file '{media.concat_quote(p)}'\n" for p in order)
-    fsutil.write_text(render / "pieces.ffconcat", listing)
-    out = render / "video.mp4"
-    with fsutil.atomic_path(out, ".mp4") as tmp:
-        proc.run(
-            [
-                *media.FFMPEG,
-                "-f",
-                "concat",
-                "-safe",
-                "0",
-                "-i",
-                str(render / "pieces.ffconcat"),
-                "-c",
-                "copy",
-                "-an",
-                str(tmp),
-            ]
-        )
-    return out
+    fsutil.write_text(job.project.render_dir / "pieces.ffconcat", listing)
 
 
 # -- subtitles and chapters ------------------------------------------------------------------------
