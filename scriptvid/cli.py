@@ -356,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None and args.func in (cmd_daemon, cmd_worker, cmd_render):
+        heap.with_huge_pages()  # the commands that render: may start this program again, as itself
     log.setup()
     # A crash in native code (a codec, a voice's runtime) ends the process; the Python stack of every
     # thread goes to stderr first (the journal), so that what crashed can be told.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scriptvid import intake
-from scriptvid.daemon.watcher import InboxWatcher
+from scriptvid.daemon.watcher import InboxWatcher, ProjectsWatcher
 from scriptvid.ledger import Ledger
 from scriptvid.pipeline import STEPS
 from scriptvid.project import Root
@@ -116,5 +116,40 @@ def test_a_file_renamed_into_the_inbox_waits_less_than_one_written_there(tmp_pat
         assert renamed not in watcher.ready(later)
         assert renamed not in watcher.ready(later + 0.3)
         assert renamed in watcher.ready(later + 5.1)
+    finally:
+        watcher.stop()
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
+def test_a_scene_saved_by_a_rename_is_acted_on_at_once(tmp_path: Path, poll: bool) -> None:
+    """An editor's atomic save (a temporary name renamed over scene.yaml) is whole when it arrives:
+    the daemon starts the new run without waiting for the file to settle, and its main loop is woken
+    for it. A file written in place may be one write of several: it waits `settle_seconds`."""
+    projects = tmp_path / "projects"
+    scene = projects / "film" / "scenes" / "001-a"
+    scene.mkdir(parents=True)
+    (scene / "scene.yaml").write_text("heading: A\n")
+    (projects / "film" / "project.yaml").write_text("video: {fps: 24}\n")
+    wake = threading.Event()
+    watcher = ProjectsWatcher(projects, settle_seconds=5.0, poll=poll, poll_interval=0.1, wake=wake)
+    watcher.start()
+    try:
+        (scene / ".scene.yaml.swp").write_text("heading: B\n")
+        # Polled, a rename is seen as one only if a poll saw the temporary name first: ten polls' time.
+        time.sleep(1.0)
+        wake.clear()
+        os.replace(scene / ".scene.yaml.swp", scene / "scene.yaml")
+        (projects / "film" / "project.yaml").write_text("video: {fps: 25}\n")
+        assert wake.wait(10), "the main loop was not woken"
+        deadline = time.monotonic() + 10
+        while len(watcher._changed) < 2:
+            assert time.monotonic() < deadline, watcher._changed
+            time.sleep(0.02)
+        now = time.monotonic()
+        assert watcher.settled(now) == {
+            "film": [scene / "scene.yaml"]
+        }  # `now` given: the rule, not the speed
+        assert watcher.settled(now + 4.9) == {}
+        assert watcher.settled(now + 5.1) == {"film": [projects / "film" / "project.yaml"]}
     finally:
         watcher.stop()
