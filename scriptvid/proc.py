@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from . import heap
 from .errors import Cancelled, StageError, TransientError
 
 # The run the current task works for (`work`: project and run); set by the stage runner, read when
@@ -104,6 +105,7 @@ def run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=cwd,
+        env=heap.child_environment(),
     )
     with _registered(proc):
         try:
@@ -165,6 +167,7 @@ def _popen(args: Sequence[str | Path], cwd: Path | None, feed: bool) -> Iterator
         stderr=subprocess.PIPE,
         cwd=cwd,
         pipesize=FRAME_PIPE_SIZE,
+        env=heap.child_environment(),
     )
     pipe = proc.stdin if feed else proc.stdout
     with _registered(proc):

@@ -52,6 +52,7 @@ class Job:
     made: Made = field(repr=False)
     scene_dir: Path | None = None
     spec: SceneSpec | None = None
+    service: Layers = field(default=(), repr=False)  # the service's own settings, under the film's
 
     @property
     def out_dir(self) -> Path:
@@ -70,6 +71,10 @@ class Job:
     def fingerprint_of(self, stage: str, scene: str | None) -> str:
         """The fingerprint of what `stage` made for `scene` (None: the film), an input of this stage."""
         return self.made(stage, scene)
+
+    def of_scene(self, scene: str) -> Job:
+        """The job of another scene of the film, as its own steps see it (a blend draws both sides)."""
+        return make_job(self.root, self.project, self.run, scene, self.service, self.made)
 
 
 class Stage(Protocol):
@@ -106,14 +111,14 @@ def film_settings(project: Project, service: Layers = ()) -> Settings:
 def make_job(root: Root, project: Project, run: int, scene: str | None, service: Layers, made: Made) -> Job:
     film = film_settings(project, service)
     if scene is None:
-        return Job(root, project, run, film, film, made)
+        return Job(root, project, run, film, film, made, service=service)
     scene_dir = project.scenes_dir / scene
     if not tree.lexists(scene_dir / "scene.yaml"):
         raise InputError("scene.yaml is missing; re-drop the script or restore the file", file=str(scene_dir))
     spec = scenes.read(scene_dir / "scene.yaml", base=root.path)
     own = settings.build([*service, film_layer(project), (f"{scene_dir}/scene.yaml", spec.settings)])
     _check_backends(own, film, f"{scene_dir / 'scene.yaml'} (settings)")
-    return Job(root, project, run, own, film, made, scene_dir, spec)
+    return Job(root, project, run, own, film, made, scene_dir, spec, service)
 
 
 def _check_backends(own: Settings, film: Settings, file: str) -> None:

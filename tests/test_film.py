@@ -3,6 +3,7 @@ voice, distinct voices, consistent characters, transitions as the script asks.""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -310,8 +311,8 @@ def test_an_edited_line_encodes_its_own_stretch_and_keeps_the_rest(
     made = [p for p in new if p not in kept]
     assert len(made) == 1 and made[0].role == "body", new
     assert made[0].first <= round(edited["start"] * FPS) < made[0].stop
-    # (The scene opens with a cut, and fades out into the next: no head, a tail.)
-    assert [p.role for p in kept] == ["body", "body", "tail"], new
+    # (Its ends are not pieces: the blends draw them again, see transition.py.)
+    assert [p.role for p in kept] == ["body", "body"], new
     assert kept[0].stop == made[0].first and made[0].stop == kept[1].first
     for piece in kept:
         was = next(q for q in old if q.file == piece.file)
@@ -337,23 +338,31 @@ def test_an_edited_line_encodes_its_own_stretch_and_keeps_the_rest(
     film = mp4(edited_line_film[1])
     duration = float(ffprobe(film)["format"]["duration"])
     assert abs(duration - float(ffprobe(mp4(edited_line_film[0]))["format"]["duration"]) - shift / FPS) < 0.05
-    frames = sum(p.stop - p.first for p in new)
-    assert frames == camera.frame_count(
-        json.loads((after / "voice" / "cues.json").read_text())["duration"], FPS
-    )
+    # The body's pieces follow one another to where the fade out of the scene (0.9 s) begins.
+    total = camera.frame_count(json.loads((after / "voice" / "cues.json").read_text())["duration"], FPS)
+    assert json.loads((after / timeline.PIECES).read_text())["frames"] == total
+    assert new[0].first == 0 and all(a.stop == b.first for a, b in itertools.pairwise(new))
+    assert new[-1].stop == total - round(0.9 * FPS)
     assert "whoever you are" in (film.parent / f"{film.stem}.srt").read_text().replace("\n", " ")
 
 
 def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -> None:
     """While a character speaks, the opening of their mouth follows their voice; silent, it rests."""
     folder = scene_dirs(still_camera_film)[0]
-    frames = np.concatenate([decode_frames(folder / p.file) for p in timeline.pieces(folder)])
+    # The scene's own frames: its body (its ends are blended with the scenes beside it), from the
+    # frame it starts at.
+    pieces = timeline.pieces(folder)
+    start = pieces[0].first
+    frames = np.concatenate([decode_frames(folder / p.file) for p in pieces])
     figures = {f["character"]: f for f in json.loads((folder / "figures.json").read_text())["figures"]}
     track = decode_audio(folder / "voice" / "track.wav")
     cues = json.loads((folder / "voice" / "cues.json").read_text())["cues"]
     hop = RATE / FPS
     voice = np.array(
-        [np.sqrt(np.mean(track[int(i * hop) : int((i + 1) * hop)] ** 2)) for i in range(len(frames))]
+        [
+            np.sqrt(np.mean(track[int(i * hop) : int((i + 1) * hop)] ** 2))
+            for i in range(start, start + len(frames))
+        ]
     )
     for name in ("MARA", "OWEN"):
         m = figures[name]["mouth"]
@@ -362,7 +371,7 @@ def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -
         region = frames[:, y0:y1, x0:x1].astype(np.int32)
         speaking = np.zeros(len(frames), bool)
         for cue in (c for c in cues if c["character"] == name):
-            speaking[int(cue["start"] * FPS) : int(cue["end"] * FPS) + 1] = True
+            speaking[max(int(cue["start"] * FPS) - start, 0) : int(cue["end"] * FPS) + 1 - start] = True
         silent = ~(speaking | np.roll(speaking, 2) | np.roll(speaking, -2))
         # The opening: how far the mouth region is from the mouth at rest (the median of the silent
         # frames), ignoring differences of compression-noise size.
@@ -556,7 +565,7 @@ def test_a_film_for_phones_is_composed_upright_with_subtitles_in_the_safe_area(t
     style = next(ln for ln in back.splitlines() if ln.startswith("Style: Default")).split(",")
     assert style[2] == str(round(1080 * 0.045)) and int(style[6][2:], 16) == 0  # &HAABBGGRR: solid black
 
-    # The burned-in box: black where the frame before the first line (no subtitle yet) was not.
+    # The burned-in box: black where a frame between two speeches (no subtitle) was not.
     scene = scene_dirs(tmp_path / "projects" / "upright")[0]
     cues = json.loads((scene / "voice" / "cues.json").read_text())["cues"]
 
@@ -584,7 +593,9 @@ def test_a_film_for_phones_is_composed_upright_with_subtitles_in_the_safe_area(t
         ).stdout
         return np.frombuffer(raw, np.uint8).reshape(1920, 1080, 3).astype(int)
 
-    before, during = frame_at(cues[0]["start"] - 0.25), frame_at((cues[0]["start"] + cues[0]["end"]) / 2)
+    # Between the two speeches (the blend from the title card covers the time before the first).
+    gap = next((a["end"] + b["start"]) / 2 for a, b in itertools.pairwise(cues) if a["line"] != b["line"])
+    before, during = frame_at(gap), frame_at((cues[0]["start"] + cues[0]["end"]) / 2)
     box = (during.max(axis=2) < 24) & (before.max(axis=2) > 60)
     rows, columns = np.nonzero(box.any(axis=1))[0], np.nonzero(box.any(axis=0))[0]
     assert box.sum() > 20_000

@@ -1,5 +1,5 @@
 """title: the title card before the first scene: the title, credit and author of the script's
-title page on a quiet gradient, with a slow push in; its tail is what the first transition blends away.
+title page on a quiet gradient, fading in and held; its tail is what the first transition blends away.
 
 Writes `render/title.mp4` and, when the film opens with a dissolve or a fade, `render/title-tail.mp4`.
 """
@@ -31,7 +31,7 @@ def lines(job: Job) -> list[tuple[str, str]]:
 
 def inputs(job: Job) -> dict[str, Any]:
     return {
-        "version": "1",
+        "version": "2",
         "lines": lines(job),
         "video": job.film.video,
         "handover": timeline.title_handover(job.film),
@@ -52,10 +52,13 @@ def run(job: Job) -> None:
     image = title_image(lines(job), v.width, v.height)
     total = camera.frame_count(timeline.TITLE_SECONDS, v.fps)
     tail_frames = round(out.seconds * v.fps)
-    move = camera.plan("push in")
-    move = camera.Move(move.start, camera.Pose(1.04, 0, 0), 1.0)
+    # Held still, fading in: drawn once, and its frames cost the encoder next to nothing.
     stream = camera.frames(
-        camera.Layers.still(image), move, (v.width, v.height), total, fade_in=round(0.8 * v.fps)
+        camera.Layers.still(image),
+        camera.plan("static"),
+        (v.width, v.height),
+        total,
+        fade_in=round(0.8 * v.fps),
     )
     # One thread: a few frames, made while the scenes are being drawn and spoken on the other cores.
     encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), v, threads=1)

@@ -227,13 +227,12 @@ def frames(
     else:
         bg_size = (layers.background.shape[1], layers.background.shape[0])
         rgb = np.empty((h, w, 3), dtype=np.uint8)
-    drawn: float | None = None  # the progress of the picture the canvas holds
+    drawn: Pose | None = None  # the pose of the picture the canvas holds
     for i in range(first, stop):
-        e = progress(i, count, fps, beats)
-        pose = pose_at(move, e)
+        pose = pose_at(move, progress(i, count, fps, beats))
         m_bg = _matrix(pose, bg_size, size, 1.0)
         m_fg = _matrix(pose, (w, h), size, move.parallax)
-        if e == drawn:  # a held frame: the same picture, only what is drawn on it changes
+        if pose == drawn:  # a held frame: the same picture, only what is drawn on it changes
             canvas.restore()
         elif rigid:
             y, u, v = canvas.planes
@@ -261,9 +260,9 @@ def frames(
             m_part[:, 2] += m_fg[:, :2] @ np.array(layers.figures_at, dtype=np.float64)
             _over(rgb, layers.figures, m_part)
             canvas.set_rgb(rgb)
-        if e != drawn:
-            drawn = e
-            if i + 1 < stop and progress(i + 1, count, fps, beats) == e:
+        if pose != drawn:
+            drawn = pose
+            if i + 1 < stop and pose_at(move, progress(i + 1, count, fps, beats)) == pose:
                 canvas.keep()  # the next frame holds this picture
         if overlay is not None:
             overlay(canvas, i, Transform(m_fg[0, 0], m_fg[0, 2], m_fg[1, 2]))

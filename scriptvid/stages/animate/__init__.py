@@ -18,19 +18,20 @@ edited line encodes its own stretch of the scene and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from ... import backends, fsutil, subtitles, timeline
+from ... import backends, fsutil, media, proc, subtitles, timeline
 from ...errors import StageError
 from ...project import Project
 from ...runner import Job
@@ -194,63 +195,148 @@ def _named(
     return out
 
 
+# -- a scene's frames ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Scene:
+    """A scene's frames as the animate backend makes them: the request, what is drawn on them, and
+    how many frames its handovers overlap the scenes beside it."""
+
+    job: Job
+    request: AnimateRequest
+    drawings: list[Drawing]
+    head: int  # frames the transition into the scene blends over
+    tail: int  # frames the transition out of it blends away
+
+    @classmethod
+    def of(cls, job: Job) -> Scene:
+        video = job.settings.video
+        into, out = _handovers(job)
+        cues = fsutil.read_json(job.out_dir / "voice" / "cues.json")
+        figures = fsutil.read_json(job.out_dir / "figures.json", {"figures": []})["figures"]
+        drawings = [_mouths(job, figures)]
+        if job.settings.subtitles.burn_in:
+            drawings.append(_subtitles(job))
+
+        def overlay(canvas: Canvas, index: int, where: Transform) -> None:
+            for draw, _ in drawings:
+                draw(canvas, index, where)
+
+        request = AnimateRequest(
+            folder=job.out_dir,
+            motion=job.scene.motion_prompt,
+            prompt=job.scene.image_prompt,
+            seed=job.scene.seed,
+            size=(video.width, video.height),
+            fps=video.fps,
+            frames=frame_count(cues["duration"], video.fps),
+            overlay=overlay,
+            fade_out=round(1.2 * video.fps) if out.kind == "end" else 0,
+            beats=beats(cues["cues"], video.fps),
+        )
+        return cls(job, request, drawings, round(into.seconds * video.fps), round(out.seconds * video.fps))
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the backend draws the frames, any stretch on its own (the camera) and nothing
+        changes them after it (a lip-sync model on the frames does)."""
+        cls, _ = backends.configured(NAME, self.job.settings)
+        return hasattr(cls, "places") and not lipsync.on_frames(self.job.settings)
+
+    def named(self, backend: Any, spans: list[tuple[str, int, int]]) -> list[timeline.Piece]:
+        """The pieces of these spans, named after what their frames are made of (see `_named`)."""
+        if not self.drawn:
+            return _named(spans, inputs(self.job), None)
+        places = backend.places(self.request)
+        fade_out = self.request.fade_out
+
+        def frame(i: int) -> Any:
+            return [
+                places[i],
+                [what(i) for _, what in self.drawings],
+                fade_level(i, len(places), 0, fade_out),
+            ]
+
+        return _named(spans, _shared(self.job), frame)
+
+    def end_made_of(self, role: str) -> str:
+        """What the scene's head or tail is made of, as a name: a transition that blends it is made
+        again only when this changes."""
+        span = self._end(role)
+        if self.drawn:
+            with backends.use(NAME, self.job.settings) as backend:
+                return self.named(backend, [(role, *span)])[0].file
+        return self._piece(role).name
+
+    @contextlib.contextmanager
+    def end_frames(self, role: str) -> Iterator[Iterator[np.ndarray]]:
+        """The scene's head or tail as a transition blends it, I420: drawn again where the backend
+        draws the scene, else decoded from the piece its animation encoded."""
+        first, stop = self._end(role)
+        if self.drawn:
+            with backends.use(NAME, self.job.settings) as backend:
+                yield backend.frames(self.request, (first, stop))
+            return
+        with decoded(self._piece(role), self.request.size, stop - first) as frames:
+            yield frames
+
+    def _end(self, role: str) -> tuple[int, int]:
+        total = self.request.frames
+        return (0, self.head) if role == "head" else (total - self.tail, total)
+
+    def _piece(self, role: str) -> Path:
+        path = timeline.piece(self.job.out_dir, role)
+        if path is None:
+            raise StageError(f"the animation of {self.job.scene_name} has no {role} to blend")
+        return path
+
+
+@contextlib.contextmanager
+def decoded(path: Path, size: tuple[int, int], count: int) -> Iterator[Iterator[np.ndarray]]:
+    """The first `count` frames of an encoded piece, I420, each read into the same buffer."""
+    canvas = Canvas(*size)
+    args = [*media.FFMPEG, "-threads", "1", "-i", str(path), "-frames:v", str(count)]
+    with proc.popen_stdout([*args, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]) as decoder:
+
+        def frames() -> Iterator[np.ndarray]:
+            stdout = decoder.stdout
+            assert isinstance(stdout, io.BufferedReader)
+            for _ in range(count):
+                # Into the canvas: a new buffer a frame costs more in page faults than a blend.
+                if stdout.readinto(canvas.data.reshape(-1).data) != canvas.data.size:  # all, or the end
+                    raise StageError(f"{path} is shorter than its transition")
+                yield canvas.data
+
+        yield frames()
+
+
 # -- the step ------------------------------------------------------------------------------------------
 
 
 def run(job: Job) -> None:
+    scene = Scene.of(job)
     video = job.settings.video
-    into, out = _handovers(job)
-    cues = fsutil.read_json(job.out_dir / "voice" / "cues.json")
-    total = frame_count(cues["duration"], video.fps)
-    figures = fsutil.read_json(job.out_dir / "figures.json", {"figures": []})["figures"]
-    drawings = [_mouths(job, figures)]
-    if job.settings.subtitles.burn_in:
-        drawings.append(_subtitles(job))
-
-    def overlay(canvas: Canvas, index: int, where: Transform) -> None:
-        for draw, _ in drawings:
-            draw(canvas, index, where)
-
-    request = AnimateRequest(
-        folder=job.out_dir,
-        motion=job.scene.motion_prompt,
-        prompt=job.scene.image_prompt,
-        seed=job.scene.seed,
-        size=(video.width, video.height),
-        fps=video.fps,
-        frames=total,
-        overlay=overlay,
-        fade_out=round(1.2 * video.fps) if out.kind == "end" else 0,
-        beats=beats(cues["cues"], video.fps),
-    )
-    spans = plan(
-        total, round(into.seconds * video.fps), round(out.seconds * video.fps), request.beats, video.fps
-    )
-    synced = lipsync.on_frames(job.settings)  # a lip-sync model works on these frames
+    request = scene.request
+    drawn = scene.drawn
+    # A drawn scene's head and tail are drawn again by the transitions that blend them, never encoded
+    # on their own: the film shows the blends in their place.
+    spans = plan(request.frames, scene.head, scene.tail, request.beats, video.fps)
+    if drawn:
+        spans = [span for span in spans if span[0] == "body"]
     folder = job.out_dir / PIECES_DIR
     folder.mkdir(exist_ok=True)
     for stale in folder.glob(".*"):  # the temporaries of an attempt that was killed
         stale.unlink()
     with backends.use(NAME, job.settings) as backend:
-        drawn = hasattr(backend, "places") and not synced
+        made = scene.named(backend, spans)
         if drawn:  # the fast path: drawn, mouths and all, any stretch on its own
-            places = backend.places(request)
-
-            def frame(i: int) -> Any:
-                return [
-                    places[i],
-                    [what(i) for _, what in drawings],
-                    fade_level(i, total, 0, request.fade_out),
-                ]
-
-            made = _named(spans, _shared(job), frame)
             _encode_missing(job, made, lambda span: backend.frames(request, span))
         else:
-            made = _named(spans, inputs(job), None)
-            _encode_all(job, made, backend, request, synced)
+            _encode_all(job, made, backend, request, lipsync.on_frames(job.settings))
     fsutil.write_json(
         job.out_dir / timeline.PIECES,
-        {"fps": video.fps, "frames": total, "pieces": [dataclasses.asdict(p) for p in made]},
+        {"fps": video.fps, "frames": request.frames, "pieces": [dataclasses.asdict(p) for p in made]},
     )
     listed = {job.out_dir / p.file for p in made}
     for old in folder.iterdir():  # pieces of earlier versions of the scene
@@ -285,7 +371,7 @@ def _encode_all(
         # Closed as soon as the encoder has its frames: the model says what it did, in this step.
         with (
             backends.use(lipsync.NAME, job.settings) as lips,
-            closing(lips.sync(frames, lipsync.request(job))) as redrawn,
+            contextlib.closing(lips.sync(frames, lipsync.request(job))) as redrawn,
         ):
             encode(targets, _finished(redrawn, request), video, background=True)
     else:

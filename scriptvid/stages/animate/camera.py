@@ -20,15 +20,13 @@ class CameraBackend(Backend):
     settings: CameraSettings
 
     def frames(self, req: AnimateRequest, span: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
-        figures = fsutil.read_json(req.folder / "figures.json", {"figures": []})["figures"]
         background = req.folder / "background.png"
         layers = camera.Layers.load(
             background if background.exists() else req.folder / "image.png", req.folder / "figures.png"
         )
-        move = camera.plan(req.motion, _focus(figures, *req.size)).scaled(self.settings.strength)
         return camera.frames(
             layers,
-            move,
+            self._move(req),
             req.size,
             req.frames,
             fps=req.fps,
@@ -38,9 +36,20 @@ class CameraBackend(Backend):
             fade_out=req.fade_out,
         )
 
-    def places(self, req: AnimateRequest) -> list[float]:
-        """The camera's progress along its move at each frame (the move itself is the scene's)."""
-        return [camera.progress(i, req.frames, req.fps, req.beats) for i in range(req.frames)]
+    def places(self, req: AnimateRequest) -> list[tuple[float, float, float]]:
+        """The camera's pose at each frame, rounded far below a pixel's worth (a float's last digits
+        differ for the same frame moved by an earlier line)."""
+        move = self._move(req)
+        poses = (
+            camera.pose_at(move, camera.progress(i, req.frames, req.fps, req.beats))
+            for i in range(req.frames)
+        )
+        return [(round(p.zoom, 9), round(p.dx, 9), round(p.dy, 9)) for p in poses]
+
+    def _move(self, req: AnimateRequest) -> camera.Move:
+        """The scene's move: its motion prompt, towards where the people stand."""
+        figures = fsutil.read_json(req.folder / "figures.json", {"figures": []})["figures"]
+        return camera.plan(req.motion, _focus(figures, *req.size)).scaled(self.settings.strength)
 
 
 def _focus(figures: list[dict[str, Any]], w: int, h: int) -> tuple[float, float]:

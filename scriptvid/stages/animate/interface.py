@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,9 +38,9 @@ class Backend(Protocol):
         faded by `req.fade_out` before it is yielded."""
         ...
 
-    def places(self, req: AnimateRequest) -> list[float]:
-        """Where each frame's picture is, as a number: two frames of the same place, with the same
-        overlays drawn on, are the same frame (see animate's pieces)."""
+    def places(self, req: AnimateRequest) -> list[Hashable]:
+        """Where each frame's picture is (the camera's pose): two frames of the same place, with the
+        same overlays drawn on, are the same frame (see animate's pieces)."""
         ...
 
 
