@@ -87,18 +87,19 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     capture_stderr: bool = False,
+    background: bool = False,
 ) -> bytes:
     """Run a child to completion and return its stdout (its stderr with `capture_stderr`).
 
     A child killed by a signal is a transient failure (it may be retried); one that exits non-zero
     is a stage error carrying the end of its stderr; one killed because its project was cancelled
-    raises `Cancelled`.
+    raises `Cancelled`. A `background` child runs at a lower CPU priority (see `popen_stdin`).
     """
     key = current_work.get()
     with _lock:
         if key in _cancelled:
             raise Cancelled(key)
-    argv = [str(a) for a in args]
+    argv = [str(a) for a in _niced(args, background)]
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -140,10 +141,12 @@ def popen_stdin(
     CPU priority, so the short steps beside it that someone waits for (the preview, a voice, the
     mix of an edit) get their core at once; the encode takes the rest, so a machine's work takes
     as long as before."""
-    if background:
-        args = ["nice", "-n", str(BACKGROUND_NICE), *args]
-    with _popen(args, cwd, feed=True) as child:
+    with _popen(_niced(args, background), cwd, feed=True) as child:
         yield child
+
+
+def _niced(args: Sequence[str | Path], background: bool) -> Sequence[str | Path]:
+    return ["nice", "-n", str(BACKGROUND_NICE), *args] if background else args
 
 
 @contextmanager

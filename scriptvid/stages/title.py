@@ -60,8 +60,9 @@ def run(job: Job) -> None:
         total,
         fade_in=round(0.8 * v.fps),
     )
-    # One thread: a few frames, made while the scenes are being drawn and spoken on the other cores.
-    encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), v, threads=1)
+    # One thread, at a lower priority: a few frames, needed only by the first blend, made while the
+    # first look and the scenes are made on the other cores.
+    encode([(body, total - tail_frames), (tail, tail_frames)], iter(stream), v, threads=1, background=True)
 
 
 def _title_lines(title: str, page: dict[str, str]) -> list[tuple[str, str]]:

@@ -49,6 +49,10 @@ class FluidSynthBackend(Backend):
                     self.binary,
                     "-ni",
                     "-q",
+                    # Samples loaded as the score first plays them, not the whole soundfont: the same
+                    # sound (to the byte), 50 MB of memory instead of 170.
+                    "-o",
+                    "synth.dynamic-sample-loading=1",
                     "-F",
                     raw_path,
                     "-r",
@@ -59,5 +63,7 @@ class FluidSynthBackend(Backend):
                     mid_path,
                 ],
                 timeout=max(120.0, req.duration * 2),
+                # Beside the first look, which the score is not needed for (the film's sound is).
+                background=True,
             )
             finish(raw_path, out_wav, req.duration, req.sample_rate)
