@@ -29,7 +29,7 @@ from typing import Any
 
 from huey import Huey
 
-from . import backends, log, proc, runner
+from . import backends, log, proc, queue, runner
 from .graph import CPU, FILM, GPU, SCENE, Step, Table
 from .ledger import Ledger, Ready, this_worker
 from .project import Root
@@ -163,6 +163,8 @@ class Pipeline:
                     step=step.id,
                     error=str(exc)[:200],
                 )
+        if steps and not delay:
+            queue.handed_out()
 
     def _pool(self, step: Ready) -> str:
         """The pool of the step's workers: `gpu` only for a gpu step whose backend runs on a GPU."""

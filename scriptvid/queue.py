@@ -7,10 +7,12 @@ snapshot) loses nothing: the daemon hands out again what the ledger has queued a
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 from huey import Huey, SqliteHuey
+from huey.consumer import Consumer, Worker
 
 from .errors import ConfigError
 from .graph import CPU, GPU
@@ -74,9 +76,37 @@ def _redis_queues(settings: QueueSettings) -> dict[str, Huey]:
     }
 
 
+# Huey's workers poll their queue, sleeping longer each time they find it empty (up to max_delay). A
+# step handed out by this process wakes its sleeping workers at once: the first step of a run (a
+# drop, an edit) waited up to half a second for one, and so did every step an idle worker could take.
+_handed_out = threading.Condition()
+
+
+def handed_out() -> None:
+    """Steps were put on a queue by this process: its idle workers look at once."""
+    with _handed_out:
+        _handed_out.notify_all()
+
+
+class _Worker(Worker):
+    delay: float  # Huey's: how long an empty queue is slept on, growing by `backoff`
+
+    def sleep(self) -> None:
+        self.delay = min(self.delay, self.max_delay)
+        with _handed_out:
+            _handed_out.wait(self.delay)
+        self.delay *= self.backoff
+
+
+class _Consumer(Consumer):
+    worker_class = _Worker
+
+
 def consumer(huey: Huey, workers: int) -> Any:
-    """A consumer of one queue: worker threads, none of Huey's periodic tasks, quick to pick up work."""
-    return huey.create_consumer(
+    """A consumer of one queue: worker threads, none of Huey's periodic tasks, quick to pick up work
+    (at once when this process hands it out, within max_delay when another one does)."""
+    return _Consumer(
+        huey,
         workers=workers,
         worker_type="thread",
         periodic=False,

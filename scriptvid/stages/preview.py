@@ -84,30 +84,17 @@ def run(job: Job) -> dict[str, Any]:
     listing += f"file '{media.concat_quote(stills[-1])}'\n"
     fsutil.write_text(render / "preview.ffconcat", listing)
 
-    speech = dialogue_track(job.project, layout, rate)
-    peak = float(np.max(np.abs(speech), initial=0.0))
-    gain = min(10 ** ((SPEECH_LEVEL - speech_level(speech, rate)) / 20), 0.9 / peak) if peak else 1.0
-    pcm = pcm16(speech * gain).tobytes()
-
     job.root.outbox.mkdir(parents=True, exist_ok=True)
     made = render / "preview.mp4"
     pictures, voices = render / "preview-pictures.mp4", render / "preview-voices.m4a"
-    # The pictures and the voices are encoded at once (the AAC encoder is the longer of the two, and
-    # one FFmpeg of this version encodes its streams one after the other), then put together.
+    # The pictures are encoded while the voices are put on the timeline and encoded (the AAC encoder is
+    # the longer of the two, and one FFmpeg of this version encodes its streams one after the other),
+    # then put together.
     ctx = contextvars.copy_context()  # the child is registered under this run, as any other
     with ThreadPoolExecutor(1) as beside:
-        speaking = beside.submit(
+        drawing = beside.submit(
             ctx.run,
             proc.run,
-            [
-                *media.FFMPEG,
-                *("-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"),
-                # Speech only: at 24 kHz, about half the samples of the film's rate to encode.
-                *("-c:a", "aac", "-aac_coder", "fast", "-ar", "24000", "-b:a", "64k", str(voices)),
-            ],
-            input=pcm,
-        )
-        proc.run(
             [
                 *media.FFMPEG,
                 *("-f", "concat", "-safe", "0", "-i", str(render / "preview.ffconcat")),
@@ -116,9 +103,21 @@ def run(job: Job) -> dict[str, Any]:
                 *("-vf", f"scale={width}:{height}:flags=area,format=yuv420p", "-fps_mode", "vfr"),
                 *("-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "26"),
                 *("-an", str(pictures)),
-            ]
+            ],
         )
-        speaking.result()
+        speech = dialogue_track(job.project, layout, rate)
+        peak = float(np.max(np.abs(speech), initial=0.0))
+        gain = min(10 ** ((SPEECH_LEVEL - speech_level(speech, rate)) / 20), 0.9 / peak) if peak else 1.0
+        proc.run(
+            [
+                *media.FFMPEG,
+                *("-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"),
+                # Speech only: at 24 kHz, about half the samples of the film's rate to encode.
+                *("-c:a", "aac", "-aac_coder", "fast", "-ar", "24000", "-b:a", "64k", str(voices)),
+            ],
+            input=pcm16(speech * gain).tobytes(),
+        )
+        drawing.result()
     with fsutil.atomic_path(made, ".mp4") as tmp:
         proc.run(
             [
