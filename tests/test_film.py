@@ -384,6 +384,34 @@ def test_mouth_follows_the_voice_and_rests_in_silence(still_camera_film: Path) -
         assert opening[silent].max() <= 0.05 * opening[speaking].max()
 
 
+def test_the_camera_moves_between_lines_and_holds_while_they_are_said(film: Path) -> None:
+    """The first scene pushes in: a step as each line begins, eased over a second, and still while it
+    is said. Measured on the top of its frames, where no mouth moves."""
+    from scriptvid.stages.animate import beats
+    from scriptvid.video.camera import REFRAME_LEAD, REFRAME_SECONDS
+
+    folder = scene_dirs(film)[0]
+    pieces = timeline.pieces(folder)
+    start, stop = pieces[0].first, pieces[-1].stop
+    top = np.concatenate([decode_frames(folder / p.file)[:, : H // 5] for p in pieces]).astype(float)
+    change = np.abs(np.diff(top, axis=0)).mean(axis=(1, 2, 3))  # change[i]: frame start+i to the next
+    lead, reframe = round(REFRAME_LEAD * FPS), round(REFRAME_SECONDS * FPS)
+    marks = beats(json.loads((folder / "voice" / "cues.json").read_text())["cues"], FPS)
+    assert len(marks) >= 2
+    moving, still = [], []
+    for beat, following in zip(marks, [*marks[1:], stop + lead], strict=True):
+        moving += range(beat - 2, beat + 3)  # the middle of the reframe
+        still += range(beat - lead + reframe + 1, following - lead - 1)  # arrived, and not yet off again
+    moving = [i - start for i in moving if start <= i < stop - 1]
+    still = [i - start for i in still if start <= i < stop - 1]
+    assert len(still) > FPS and len(moving) >= 5
+    # (A key frame in a held stretch is the same picture encoded afresh: a change of compression noise.)
+    held, reframing = np.percentile(change[still], 90), np.median(change[moving])
+    print(f"\nheld frames change by {held:.2f} (90th percentile), reframing ones by {reframing:.2f} (median)")
+    assert held < 0.3  # the same picture
+    assert reframing > 5 * max(held, 0.05)
+
+
 def test_the_same_character_looks_the_same_in_two_scenes(film: Path) -> None:
     first, _, _, last = scene_dirs(film)
     from PIL import Image

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import fsutil, media, proc
+from ..errors import StageError
 from ..settings import VideoSettings
 
 
@@ -64,6 +65,10 @@ def encode(
             assert ff.stdin is not None
             for _ in range(total):
                 ff.stdin.write(next(frames).data)
+        if missing := [str(piece) for piece in made if not piece.exists()]:
+            raise StageError(
+                f"FFmpeg cut {len(made) - len(missing)} pieces of {len(made)} (missing: {missing})"
+            )
         for piece, (path, _) in zip(made, pieces, strict=True):
             with open(piece, "rb+") as fh:
                 os.fsync(fh.fileno())

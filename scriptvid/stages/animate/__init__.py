@@ -6,12 +6,13 @@ a video model (`diffusers`) generates RGB frames. Where the lipsync backend work
 subtitles and the fade are drawn on. This is the one place where a scene's picture is encoded:
 every scene is encoded once, whichever backends made it.
 
-The frames are streamed into FFmpeg in pieces, listed in order in `animation.json`: the head (the
-first frames, which the transition into the scene blends over), the body cut where the dialogue
-moves on, and the tail (which the transition out of it blends away); the assembler joins the
-body's pieces as they are. Each piece is named after what its frames are made of, frame by frame
-(the camera's place, the mouths' openings, the subtitle, the fade, and the picture, the move and
-the encoder's settings they share). A drawn scene asked again keeps every piece whose frames are
+The frames are streamed into one FFmpeg that cuts them into pieces, listed in order in
+`animation.json`: the body, cut where the dialogue moves on, which the assembler joins as it is,
+and, for a video model's frames, the head and the tail (the first and last frames, which the
+transitions blend with the scenes beside it). A drawn scene's ends are not encoded: the transitions
+draw them again (`Scene.end_frames`). Each piece is named after what its frames are made of, frame
+by frame (the camera's pose, the mouths' openings, the subtitle, the fade, and the picture, the move
+and the encoder's settings they share). A drawn scene asked again keeps every piece whose frames are
 the same, wherever they now fall: a line said longer moves the frames after it, unchanged, so an
 edited line encodes its own stretch of the scene and nothing else.
 """
