@@ -101,6 +101,15 @@ def project_status(root: Path, name: str) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def raw_frames(path: Path, pix_fmt: str) -> bytes:
+    """Every frame of a video file, decoded to raw pixels of `pix_fmt`."""
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+
+
 def ffprobe(path: Path) -> dict[str, Any]:
     out = subprocess.run(
         [

@@ -13,7 +13,7 @@ from scriptvid import media
 from scriptvid.settings import VideoSettings
 from scriptvid.video.encode import encode
 
-from conftest import ffprobe
+from conftest import ffprobe, raw_frames
 
 W, H, FPS = 160, 96, 24
 VIDEO = VideoSettings(width=W, height=H, fps=FPS, crf=18, preset="veryfast")
@@ -31,11 +31,7 @@ def _frames(count: int) -> list[np.ndarray]:
 
 
 def _decode(path: Path) -> np.ndarray:
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
-        check=True,
-        capture_output=True,
-    ).stdout
+    raw = raw_frames(path, "yuv420p")
     return np.frombuffer(raw, np.uint8).reshape(-1, H * 3 // 2, W)[:, :H]  # the luma
 
 

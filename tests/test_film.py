@@ -23,7 +23,7 @@ from scriptvid.stages.voice import film_cast
 from scriptvid.stages.voice.profile import cast
 from scriptvid.video import camera
 
-from conftest import REPO, ffprobe
+from conftest import REPO, ffprobe, raw_frames
 
 pytestmark = pytest.mark.slow
 
@@ -124,12 +124,7 @@ def decode_audio(path: Path) -> np.ndarray:
 
 
 def decode_frames(path: Path) -> np.ndarray:
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, H, W, 3)
+    return np.frombuffer(raw_frames(path, "rgb24"), dtype=np.uint8).reshape(-1, H, W, 3)
 
 
 def scene_dirs(project: Path) -> list[Path]:
