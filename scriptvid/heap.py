@@ -38,8 +38,8 @@ def return_freed_memory() -> None:
 def with_huge_pages() -> None:
     """Run this program again, as the same process (its pid, its arguments), with glibc's malloc
     asking for transparent huge pages, unless it already does (systemd's unit sets it). The tunable
-    is read only at a program's start; FFmpeg and the other children inherit it. Where the C library
-    is not glibc, or the kernel's huge pages are off, it changes nothing."""
+    is read only at a program's start; the children are started without it (`child_environment`).
+    Where the C library is not glibc, or the kernel's huge pages are off, it changes nothing."""
     tunables = os.environ.get("GLIBC_TUNABLES", "")
     if HUGE_PAGES in tunables.split(":"):
         return
