@@ -71,7 +71,7 @@ def run(job: Job) -> None:
     v = job.film.video
     count = round(handover.seconds * v.fps)
     previous = _previous(job)
-    outgoing_side, incoming_side, blended = (Canvas(v.width, v.height) for _ in range(3))
+    blended = Canvas(v.width, v.height)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_ONE_AT_A_TIME)
         outgoing = stack.enter_context(
@@ -84,11 +84,8 @@ def run(job: Job) -> None:
         def frames() -> Iterator[np.ndarray]:
             for k in range(count):
                 into = (k + 0.5) / count  # how far into the next scene
-                np.copyto(outgoing_side.data, next(outgoing))
-                np.copyto(incoming_side.data, next(incoming))
-                for plane, a, b in zip(
-                    blended.planes, outgoing_side.planes, incoming_side.planes, strict=True
-                ):
+                sides = blended.planes_of(next(outgoing)), blended.planes_of(next(incoming))
+                for plane, a, b in zip(blended.planes, *sides, strict=True):
                     if handover.kind == "fade":  # through black: out of the one, then into the other
                         np.copyto(plane, a if into < 0.5 else b)
                     else:

@@ -36,7 +36,7 @@ class Canvas:
         if self._drawn is None:
             np.copyto(self.data, self._kept)
         else:
-            kept_y, kept_u, kept_v = self._planes(self._kept)
+            kept_y, kept_u, kept_v = self.planes_of(self._kept)
             y, u, v = self.planes
             for top, bottom, left, right in self._drawn:
                 y[top:bottom, left:right] = kept_y[top:bottom, left:right]
@@ -47,9 +47,10 @@ class Canvas:
 
     @property
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self._planes(self.data)
+        return self.planes_of(self.data)
 
-    def _planes(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def planes_of(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The planes of any frame of this canvas's size (another canvas's `data`, say)."""
         w, h = self.width, self.height
         chroma = data[h:].reshape(2, h // 2, w // 2)
         return data[:h], chroma[0], chroma[1]
